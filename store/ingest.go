@@ -1,0 +1,140 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Ingest is one externally delivered event (e.g. a Telegram update) to be
+// applied exactly once: its effects and its Key commit in one transaction,
+// so a redelivered event is recognised and skipped.
+type Ingest struct {
+	// Key identifies the event; required.
+	Key string
+	// GroupKey, when set, collects several events into one memo (e.g. the
+	// items of a Telegram album): the first creates the memo, later ones
+	// append their resources to it.
+	GroupKey string
+	// Memo to create (CreatorID, Content, Tags, Visibility, Source); nil
+	// records the event as handled without storing anything.
+	Memo *Memo
+	// Resources to insert and attach, in order; their files must already be
+	// in place at StoragePath.
+	Resources []Resource
+}
+
+// IngestResult says what Ingest did.
+type IngestResult struct {
+	Memo      Memo // the memo created or appended to (zero if none)
+	Duplicate bool // the Key was already applied; nothing changed
+	Appended  bool // the event joined an existing group memo
+}
+
+// Ingest applies in exactly once; see Ingest.
+func (db *DB) Ingest(ctx context.Context, in Ingest) (IngestResult, error) {
+	var out IngestResult
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		var seen idempotencyKeyRow
+		err := tx.Take(&seen, "key = ?", in.Key).Error
+		if err == nil {
+			out.Duplicate = true
+			if seen.MemoID != nil {
+				var row memoRow
+				if err := tx.Take(&row, "id = ?", *seen.MemoID).Error; err == nil {
+					out.Memo = row.toMemo()
+				}
+			}
+			return nil
+		}
+		if !errors.Is(err, gorm.ErrRecordNotFound) {
+			return err
+		}
+		key := idempotencyKeyRow{Key: in.Key, CreatedAt: micros(time.Now())}
+		if in.Memo != nil {
+			m, appended, err := ingestMemo(tx, in)
+			if err != nil {
+				return err
+			}
+			out.Memo, out.Appended = m, appended
+			key.MemoID = &m.ID
+		}
+		return tx.Create(&key).Error
+	})
+	return out, err
+}
+
+func ingestMemo(tx *gorm.DB, in Ingest) (Memo, bool, error) {
+	m := *in.Memo
+	appended := false
+	start := 0
+	var group memoGroupRow
+	err := errors.New("no group")
+	if in.GroupKey != "" {
+		err = tx.Take(&group, "key = ?", in.GroupKey).Error
+		if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+			return Memo{}, false, err
+		}
+	}
+	if err == nil {
+		var row memoRow
+		if err := tx.Take(&row, "id = ?", group.MemoID).Error; err != nil {
+			return Memo{}, false, err
+		}
+		appended = true
+		if row.Content == "" && m.Content != "" {
+			// The album's caption may come with any item.
+			row.Content = m.Content
+			row.Tags = joinTags(m.Tags)
+			row.UpdatedAt = micros(time.Now())
+			if err := tx.Save(&row).Error; err != nil {
+				return Memo{}, false, err
+			}
+			if err := insertTags(tx, row.ID, m.Tags); err != nil {
+				return Memo{}, false, err
+			}
+		}
+		m = row.toMemo()
+		if start, err = nextPosition(tx, m.ID); err != nil {
+			return Memo{}, false, err
+		}
+	} else {
+		if err := insertMemo(tx, &m); err != nil {
+			return Memo{}, false, err
+		}
+		if in.GroupKey != "" {
+			if err := tx.Create(&memoGroupRow{Key: in.GroupKey, MemoID: m.ID}).Error; err != nil {
+				return Memo{}, false, err
+			}
+		}
+	}
+	for i := range in.Resources {
+		r := in.Resources[i]
+		r.CreatorID, r.MemoID, r.Position = m.CreatorID, m.ID, start+i
+		row := newResourceRow(&r)
+		if err := tx.Create(&row).Error; err != nil {
+			return Memo{}, false, err
+		}
+	}
+	return m, appended, loadResources(tx, []*Memo{&m})
+}
+
+// GetCursor returns a named feed position (0 if never set).
+func (db *DB) GetCursor(ctx context.Context, name string) (int64, error) {
+	var row cursorRow
+	err := db.r(ctx).Take(&row, "name = ?", name).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return 0, nil
+	}
+	return row.Value, translate(err)
+}
+
+// SetCursor stores a named feed position.
+func (db *DB) SetCursor(ctx context.Context, name string, value int64) error {
+	return db.tx(ctx, func(tx *gorm.DB) error {
+		return tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&cursorRow{Name: name, Value: value}).Error
+	})
+}
