@@ -1,0 +1,109 @@
+import { useCallback, useEffect, useState } from 'react';
+import { authClient, memoClient, userSettingClient } from '../api';
+import { Visibility } from '../gen/memoria/v1/memo_service_pb';
+import type { User } from '../gen/memoria/v1/user_service_pb';
+import type { UserSetting } from '../gen/memoria/v1/user_setting_service_pb';
+import { useAction } from '../hooks/useAction';
+import { useTagFilter } from '../hooks/useTagFilter';
+import { useTimeline } from '../hooks/useTimeline';
+import { SettingsDialog, type SettingsSection } from '../settings/SettingsDialog';
+import { Composer, type Draft } from './Composer';
+import { ErrorMessage } from './ErrorMessage';
+import { Header } from './Header';
+import { Timeline } from './Timeline';
+
+interface Props {
+  user: User;
+  onUserChange: (user: User) => void;
+  onSignedOut: () => void;
+}
+
+/** The signed-in page: composer, timeline and the Settings dialog. */
+export function Home({ user, onUserChange, onSignedOut }: Props) {
+  const [tag, setTag] = useTagFilter();
+  const timeline = useTimeline(tag);
+  const [settings, setSettings] = useState<SettingsSection | null>(null);
+  const [userSetting, setUserSetting] = useState<UserSetting | undefined>();
+  const signOut = useAction(() => authClient.signOut({}));
+  const { refresh } = timeline;
+
+  useEffect(() => {
+    userSettingClient.getUserSetting({}).then(setUserSetting, () => {
+      // Without settings the composer defaults to Private; nothing to show.
+    });
+  }, []);
+
+  // Memos may arrive from Telegram while the page is in the background.
+  useEffect(() => {
+    const onVisible = () => {
+      if (document.visibilityState === 'visible') refresh();
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    return () => document.removeEventListener('visibilitychange', onVisible);
+  }, [refresh]);
+
+  const createMemo = useCallback(
+    (d: Draft) =>
+      memoClient.createMemo({
+        memo: { content: d.content, visibility: d.visibility },
+        resourceNames: d.resourceNames,
+      }),
+    [],
+  );
+
+  const defaultVisibility = userSetting?.defaultVisibility || Visibility.PRIVATE;
+
+  return (
+    <>
+      <a className="skip-link" href="#timeline">
+        Skip to memos
+      </a>
+      <Header
+        user={user}
+        signingOut={signOut.pending}
+        onHome={() => setTag('')}
+        onSettings={() => setSettings('account')}
+        onSignOut={async () => {
+          if (await signOut.run()) onSignedOut();
+        }}
+      />
+      <ErrorMessage message={signOut.error} />
+      <main className="page">
+        <h1 className="visually-hidden">Your memos</h1>
+        <Composer
+          label="New memo"
+          submitLabel="Save"
+          initialVisibility={defaultVisibility}
+          save={createMemo}
+          onSaved={timeline.put}
+        />
+        <div className="timeline-toolbar" id="timeline" tabIndex={-1}>
+          {tag ? (
+            <p className="filter-note">
+              Showing memos tagged <strong>#{tag}</strong>{' '}
+              <button type="button" className="small" onClick={() => setTag('')}>
+                Clear filter
+              </button>
+            </p>
+          ) : (
+            <p className="filter-note muted">Newest first, pinned on top</p>
+          )}
+          <button type="button" className="small" onClick={refresh} disabled={timeline.loading} aria-busy={timeline.loading}>
+            {timeline.loading ? 'Refreshing…' : 'Refresh'}
+          </button>
+        </div>
+        <Timeline timeline={timeline} tag={tag} onTag={setTag} onOpenPreferences={() => setSettings('preferences')} />
+      </main>
+      {settings ? (
+        <SettingsDialog
+          user={user}
+          section={settings}
+          onSection={setSettings}
+          onClose={() => setSettings(null)}
+          onUserChange={onUserChange}
+          onUserSettingChange={setUserSetting}
+        />
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,101 @@
+// Markdown → safe HTML. marked renders, raw HTML in the source is shown as
+// text (never interpreted), and DOMPurify sanitises the result anyway, so
+// nothing a memo contains can run script or restyle the page.
+import DOMPurify from 'dompurify';
+import { Marked } from 'marked';
+import { tagPattern } from './tags';
+
+function escapeHtml(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+const marked = new Marked({
+  gfm: true,
+  breaks: true,
+  renderer: {
+    // Raw HTML (block or inline) is displayed literally.
+    html({ text }) {
+      return escapeHtml(text);
+    },
+  },
+});
+
+let hooksInstalled = false;
+
+function purifier(): typeof DOMPurify {
+  if (!hooksInstalled) {
+    DOMPurify.addHook('afterSanitizeAttributes', (node) => {
+      if (node.tagName === 'A' && node.hasAttribute('href')) {
+        node.setAttribute('target', '_blank');
+        node.setAttribute('rel', 'noopener noreferrer nofollow');
+      }
+      if (node.tagName === 'IMG') {
+        node.setAttribute('loading', 'lazy');
+        node.setAttribute('referrerpolicy', 'no-referrer');
+      }
+    });
+    hooksInstalled = true;
+  }
+  return DOMPurify;
+}
+
+const SANITIZE_CONFIG = {
+  USE_PROFILES: { html: true },
+  FORBID_TAGS: ['style', 'form', 'button', 'textarea', 'select', 'iframe', 'object', 'embed'],
+  FORBID_ATTR: ['style', 'class', 'id'],
+  ALLOW_DATA_ATTR: false,
+};
+
+// Text inside these is left alone when linking tags.
+const NO_TAG_LINKS = new Set(['A', 'CODE', 'PRE']);
+
+/** Wraps `#tag`s in text nodes with links that carry `data-tag`. */
+function linkTags(root: Node, doc: Document): void {
+  const walker = doc.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
+    acceptNode(node) {
+      for (let p = node.parentNode; p && p !== root; p = p.parentNode) {
+        if (NO_TAG_LINKS.has(p.nodeName)) return NodeFilter.FILTER_REJECT;
+      }
+      return NodeFilter.FILTER_ACCEPT;
+    },
+  });
+  const texts: Text[] = [];
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) texts.push(n as Text);
+
+  for (const text of texts) {
+    const value = text.data;
+    const matches = [...value.matchAll(tagPattern())];
+    if (matches.length === 0) continue;
+    const frag = doc.createDocumentFragment();
+    let last = 0;
+    for (const m of matches) {
+      const start = m.index ?? 0;
+      frag.append(value.slice(last, start));
+      const a = doc.createElement('a');
+      a.className = 'tag';
+      a.href = `?tag=${encodeURIComponent(m[1])}`;
+      a.dataset.tag = m[1];
+      a.textContent = m[0];
+      frag.append(a);
+      last = start + m[0].length;
+    }
+    frag.append(value.slice(last));
+    text.replaceWith(frag);
+  }
+}
+
+/** Renders memo Markdown to sanitised HTML with `#tags` as filter links. */
+export function renderMarkdown(markdown: string): string {
+  const html = marked.parse(markdown, { async: false });
+  const fragment = purifier().sanitize(html, { ...SANITIZE_CONFIG, RETURN_DOM_FRAGMENT: true });
+  const doc = fragment.ownerDocument;
+  linkTags(fragment, doc);
+  const holder = doc.createElement('div');
+  holder.append(fragment);
+  return holder.innerHTML;
+}
