@@ -3,7 +3,7 @@
 // nothing a memo contains can run script or restyle the page.
 import DOMPurify from 'dompurify';
 import { Marked } from 'marked';
-import { tagPattern } from './tags';
+import { findTags } from './tags';
 
 function escapeHtml(text: string): string {
   return text
@@ -69,20 +69,19 @@ function linkTags(root: Node, doc: Document): void {
 
   for (const text of texts) {
     const value = text.data;
-    const matches = [...value.matchAll(tagPattern())];
+    const matches = findTags(value);
     if (matches.length === 0) continue;
     const frag = doc.createDocumentFragment();
     let last = 0;
     for (const m of matches) {
-      const start = m.index ?? 0;
-      frag.append(value.slice(last, start));
+      frag.append(value.slice(last, m.index));
       const a = doc.createElement('a');
       a.className = 'tag';
-      a.href = `?tag=${encodeURIComponent(m[1])}`;
-      a.dataset.tag = m[1];
-      a.textContent = m[0];
+      a.href = `?tag=${encodeURIComponent(m.tag)}`;
+      a.dataset.tag = m.tag;
+      a.textContent = `#${m.tag}`;
       frag.append(a);
-      last = start + m[0].length;
+      last = m.index + m.length;
     }
     frag.append(value.slice(last));
     text.replaceWith(frag);

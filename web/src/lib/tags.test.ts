@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractTags, tagFilter } from './tags';
+import { extractTags, findTags, tagFilter } from './tags';
 
 describe('extractTags', () => {
   it.each<[string, string, string[]]>([
@@ -27,5 +27,20 @@ describe('tagFilter', () => {
   });
   it('escapes quotes and backslashes', () => {
     expect(tagFilter('a"b\\c')).toBe('tag == "a\\"b\\\\c"');
+  });
+});
+
+describe('findTags (server rules)', () => {
+  it.each<[string, string[]]>([
+    ['#1 and #42 are not tags, #v2 is', ['v2']],
+    ['dash#x slash/#y amp&#z', []],
+    ['#-odd', ['-odd']],
+    ['(#café)', ['café']],
+  ])('%s', (text, want) => {
+    expect(findTags(text).map((m) => m.tag)).toEqual(want);
+  });
+
+  it('reports positions', () => {
+    expect(findTags('a #bc- d')).toEqual([{ index: 2, length: 3, tag: 'bc' }]);
   });
 });
