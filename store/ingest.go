@@ -138,3 +138,10 @@ func (db *DB) SetCursor(ctx context.Context, name string, value int64) error {
 		return tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&cursorRow{Name: name, Value: value}).Error
 	})
 }
+
+// HasIngested reports whether an Ingest key was applied.
+func (db *DB) HasIngested(ctx context.Context, key string) (bool, error) {
+	var n int64
+	err := db.r(ctx).Model(&idempotencyKeyRow{}).Where("key = ?", key).Limit(1).Count(&n).Error
+	return n > 0, translate(err)
+}

@@ -1,0 +1,125 @@
+// Package app wires Memoria together: the store, the rules, the Telegram
+// bot runner and the HTTP server on one port. main.go and end-to-end tests
+// both start the whole server through it.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/memoria-app/memoria/server"
+	"github.com/memoria-app/memoria/store"
+	"github.com/memoria-app/memoria/web"
+)
+
+// Config is everything the server needs to start.
+type Config struct {
+	Addr           string // listen address, e.g. ":5230" or "127.0.0.1:0"
+	DataDir        string // SQLite file and stored files
+	MaxUploadBytes int64  // 0: server.DefaultMaxUploadBytes
+	Logger         *slog.Logger
+	// BcryptCost overrides the password hash cost (tests lower it).
+	BcryptCost int
+	// ShutdownTimeout bounds the graceful stop (default 10 s).
+	ShutdownTimeout time.Duration
+}
+
+// App is a running Memoria instance.
+type App struct {
+	cfg   Config
+	log   *slog.Logger
+	db    *store.DB
+	rules *server.Rules
+	ln    net.Listener
+	srv   *http.Server
+	bot   *botRunner
+}
+
+// New opens the store and binds the listener; Run serves.
+func New(ctx context.Context, cfg Config) (*App, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if cfg.ShutdownTimeout == 0 {
+		cfg.ShutdownTimeout = 10 * time.Second
+	}
+	db, err := store.Open(ctx, cfg.DataDir, store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	rules, err := server.NewRules(db, cfg.DataDir, server.Config{MaxUploadBytes: cfg.MaxUploadBytes, BcryptCost: cfg.BcryptCost}, cfg.Logger)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	a := &App{cfg: cfg, log: cfg.Logger, db: db, rules: rules, ln: ln}
+	a.bot = newBotRunner(db, rules, cfg.Logger)
+	handler := server.NewHandler(server.Deps{Rules: rules, Bot: a.bot, Log: cfg.Logger, Web: web.Handler()})
+	protocols := new(http.Protocols)
+	protocols.SetHTTP1(true)
+	protocols.SetUnencryptedHTTP2(true) // h2c, for gRPC without TLS
+	a.srv = &http.Server{
+		Handler:           handler,
+		Protocols:         protocols,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute, // large uploads on slow links
+		WriteTimeout:      10 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+	}
+	return a, nil
+}
+
+// Addr is the address the server listens on (useful with port 0).
+func (a *App) Addr() string { return a.ln.Addr().String() }
+
+// Rules exposes the rules layer (for tests and tools).
+func (a *App) Rules() *server.Rules { return a.rules }
+
+// Run serves until ctx ends, then stops gracefully: new connections are
+// refused, in-flight calls finish (up to ShutdownTimeout), the bot stops and
+// the database closes.
+func (a *App) Run(ctx context.Context) error {
+	a.log.Info("memoria listening", "addr", a.Addr(), "data", a.cfg.DataDir)
+	botDone := make(chan struct{})
+	botCtx, stopBot := context.WithCancel(context.WithoutCancel(ctx))
+	go func() {
+		defer close(botDone)
+		a.bot.run(botCtx)
+	}()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- a.srv.Serve(a.ln) }()
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+	}
+	a.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout)
+	defer cancel()
+	if serr := a.srv.Shutdown(sctx); serr != nil && err == nil {
+		err = serr
+	}
+	stopBot()
+	<-botDone
+	if cerr := a.db.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	a.log.Info("stopped")
+	return err
+}

@@ -1,0 +1,122 @@
+package server
+
+import (
+	"fmt"
+	"net/url"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	v1 "github.com/memoria-app/memoria/gen/memoria/v1"
+	"github.com/memoria-app/memoria/store"
+)
+
+// Conversions between the store's domain types and the API's messages.
+
+func ts(t time.Time) *timestamppb.Timestamp {
+	if t.IsZero() {
+		return nil
+	}
+	return timestamppb.New(t)
+}
+
+func userName(id int64) string     { return fmt.Sprintf("users/%d", id) }
+func memoName(id int64) string     { return fmt.Sprintf("memos/%d", id) }
+func resourceName(id int64) string { return fmt.Sprintf("resources/%d", id) }
+
+// ResourceURL is where a resource's bytes are served.
+func ResourceURL(r store.Resource) string {
+	return "/file/" + resourceName(r.ID) + "/" + url.PathEscape(r.Filename)
+}
+
+var roleToProto = map[store.Role]v1.Role{store.RoleAdmin: v1.Role_ROLE_ADMIN, store.RoleUser: v1.Role_ROLE_USER}
+
+var roleFromProto = map[v1.Role]store.Role{v1.Role_ROLE_ADMIN: store.RoleAdmin, v1.Role_ROLE_USER: store.RoleUser}
+
+var visibilityToProto = map[store.Visibility]v1.Visibility{
+	store.VisibilityPrivate:   v1.Visibility_VISIBILITY_PRIVATE,
+	store.VisibilityProtected: v1.Visibility_VISIBILITY_PROTECTED,
+	store.VisibilityPublic:    v1.Visibility_VISIBILITY_PUBLIC,
+}
+
+func visibilityFromProto(v v1.Visibility) (store.Visibility, error) {
+	for s, p := range visibilityToProto {
+		if p == v {
+			return s, nil
+		}
+	}
+	if v == v1.Visibility_VISIBILITY_UNSPECIFIED {
+		return "", nil
+	}
+	return "", invalid("visibility %d is not a known Visibility", v)
+}
+
+var sourceToProto = map[store.Source]v1.Source{
+	store.SourceWeb: v1.Source_SOURCE_WEB, store.SourceAPI: v1.Source_SOURCE_API, store.SourceTelegram: v1.Source_SOURCE_TELEGRAM,
+}
+
+func userToProto(u store.User) *v1.User {
+	return &v1.User{
+		Name: userName(u.ID), Username: u.Username, DisplayName: u.DisplayName,
+		Role: roleToProto[u.Role], CreateTime: ts(u.CreatedAt),
+	}
+}
+
+func tokenToProto(t store.Token) *v1.AccessToken {
+	return &v1.AccessToken{
+		Name: fmt.Sprintf("accessTokens/%d", t.ID), Description: t.Description,
+		CreateTime: ts(t.CreatedAt), ExpireTime: ts(t.ExpiresAt),
+	}
+}
+
+func resourceToProto(r store.Resource) *v1.Resource {
+	p := &v1.Resource{
+		Name: resourceName(r.ID), Filename: r.Filename, Type: r.Type, Size: r.Size,
+		CreateTime: ts(r.CreatedAt),
+	}
+	if r.MemoID != 0 {
+		p.Memo = memoName(r.MemoID)
+	}
+	return p
+}
+
+func memoToProto(m store.Memo) *v1.Memo {
+	p := &v1.Memo{
+		Name: memoName(m.ID), Creator: userName(m.CreatorID), Content: m.Content,
+		Visibility: visibilityToProto[m.Visibility], Pinned: m.Pinned, Tags: m.Tags,
+		Source: sourceToProto[m.Source], CreateTime: ts(m.CreatedAt), UpdateTime: ts(m.UpdatedAt),
+	}
+	if p.Tags == nil {
+		p.Tags = []string{}
+	}
+	for _, r := range m.Resources {
+		p.Resources = append(p.Resources, resourceToProto(r))
+	}
+	return p
+}
+
+func settingsToProto(s store.SystemSettings) *v1.SystemSetting {
+	return &v1.SystemSetting{
+		TelegramBotToken: s.TelegramBotToken, InstanceUrl: s.InstanceURL,
+		AllowSignUp: s.AllowSignUp, DisallowPublicVisibility: s.DisallowPublicVisibility,
+	}
+}
+
+func userSettingsToProto(s store.UserSettings) *v1.UserSetting {
+	return &v1.UserSetting{
+		TelegramUserId: s.TelegramUserID, DefaultVisibility: visibilityToProto[s.DefaultVisibility], Locale: s.Locale,
+	}
+}
+
+// nameID parses a resource name of the given collection for a request
+// field, with a message naming the field.
+func nameID(field, name, collection string) (int64, error) {
+	if name == "" {
+		return 0, invalid("%s is required (%s/{id})", field, collection)
+	}
+	id, err := parseName(name, collection)
+	if err != nil {
+		return 0, invalid("%s %q is not a valid name; want %s/{id}", field, name, collection)
+	}
+	return id, nil
+}

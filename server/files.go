@@ -1,0 +1,84 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// FileStore keeps resource bytes under <data>/files. Files are written to a
+// temporary name, synced and renamed into place, so a crash never leaves a
+// half-written file under a name the database points to.
+type FileStore struct {
+	root string // <data>/files
+}
+
+// NewFileStore creates <dataDir>/files if needed.
+func NewFileStore(dataDir string) (*FileStore, error) {
+	root := filepath.Join(dataDir, "files")
+	if err := os.MkdirAll(filepath.Join(root, "tmp"), 0o750); err != nil {
+		return nil, fmt.Errorf("create file store: %w", err)
+	}
+	return &FileStore{root: root}, nil
+}
+
+// Write stores the bytes read from src (at most limit bytes; more is an
+// error) and returns the path relative to the store and the size.
+func (fs *FileStore) Write(src io.Reader, limit int64) (rel string, size int64, err error) {
+	var rnd [12]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		return "", 0, err
+	}
+	rel = filepath.Join(time.Now().UTC().Format("2006/01"), hex.EncodeToString(rnd[:]))
+	dst := filepath.Join(fs.root, rel)
+	if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
+		return "", 0, err
+	}
+	tmp, err := os.CreateTemp(filepath.Join(fs.root, "tmp"), "upload-*")
+	if err != nil {
+		return "", 0, err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	size, err = io.Copy(tmp, io.LimitReader(src, limit+1))
+	if err != nil {
+		return "", 0, err
+	}
+	if size > limit {
+		return "", 0, errTooLarge
+	}
+	if err = tmp.Sync(); err != nil {
+		return "", 0, err
+	}
+	if err = tmp.Close(); err != nil {
+		return "", 0, err
+	}
+	if err = os.Rename(tmp.Name(), dst); err != nil {
+		return "", 0, err
+	}
+	return rel, size, nil
+}
+
+var errTooLarge = fmt.Errorf("file too large")
+
+// Open opens a stored file.
+func (fs *FileStore) Open(rel string) (*os.File, error) {
+	return os.Open(filepath.Join(fs.root, filepath.Clean("/"+rel)))
+}
+
+// Remove deletes stored files, ignoring ones already gone.
+func (fs *FileStore) Remove(rels ...string) {
+	for _, rel := range rels {
+		if rel != "" {
+			os.Remove(filepath.Join(fs.root, filepath.Clean("/"+rel)))
+		}
+	}
+}

@@ -1,0 +1,72 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"connectrpc.com/connect"
+
+	v1 "github.com/memoria-app/memoria/gen/memoria/v1"
+	"github.com/memoria-app/memoria/gen/memoria/v1/memoriav1connect"
+)
+
+// SessionCookie is the HttpOnly cookie that carries a browser's session.
+const SessionCookie = "memoria_session"
+
+type authHandler struct{ r *Rules }
+
+// NewAuthHandler serves AuthService.
+func NewAuthHandler(r *Rules) memoriav1connect.AuthServiceHandler { return &authHandler{r} }
+
+func sessionCookie(secret string, maxAge int, secure bool) string {
+	c := &http.Cookie{
+		Name: SessionCookie, Value: secret, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, MaxAge: maxAge, Secure: secure,
+	}
+	return c.String()
+}
+
+func isTLS(h http.Header) bool { return h.Get("X-Forwarded-Proto") == "https" }
+
+func (h *authHandler) SignUp(ctx context.Context, req *connect.Request[v1.SignUpRequest]) (*connect.Response[v1.SignUpResponse], error) {
+	u, secret, err := h.r.SignUp(ctx, req.Msg.GetUsername(), req.Msg.GetPassword())
+	if err != nil {
+		return nil, err
+	}
+	resp := connect.NewResponse(&v1.SignUpResponse{User: userToProto(u), AccessToken: secret})
+	resp.Header().Add("Set-Cookie", sessionCookie(secret, int(sessionLifetime/time.Second), isTLS(req.Header())))
+	return resp, nil
+}
+
+func (h *authHandler) SignIn(ctx context.Context, req *connect.Request[v1.SignInRequest]) (*connect.Response[v1.SignInResponse], error) {
+	u, secret, err := h.r.SignIn(ctx, req.Msg.GetUsername(), req.Msg.GetPassword())
+	if err != nil {
+		return nil, err
+	}
+	resp := connect.NewResponse(&v1.SignInResponse{User: userToProto(u), AccessToken: secret})
+	resp.Header().Add("Set-Cookie", sessionCookie(secret, int(sessionLifetime/time.Second), isTLS(req.Header())))
+	return resp, nil
+}
+
+func (h *authHandler) SignOut(ctx context.Context, req *connect.Request[v1.SignOutRequest]) (*connect.Response[v1.SignOutResponse], error) {
+	if err := h.r.SignOut(ctx); err != nil {
+		return nil, err
+	}
+	resp := connect.NewResponse(&v1.SignOutResponse{})
+	resp.Header().Add("Set-Cookie", sessionCookie("", -1, isTLS(req.Header())))
+	return resp, nil
+}
+
+func (h *authHandler) GetCurrentUser(ctx context.Context, _ *connect.Request[v1.GetCurrentUserRequest]) (*connect.Response[v1.GetCurrentUserResponse], error) {
+	a, err := requireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Read fresh: the cached actor may predate a profile change.
+	u, err := h.r.db.GetUser(ctx, a.User.ID)
+	if err != nil {
+		return nil, notFoundAs(err, "user")
+	}
+	return connect.NewResponse(&v1.GetCurrentUserResponse{User: userToProto(u)}), nil
+}

@@ -1,0 +1,150 @@
+package server
+
+import (
+	"context"
+	"time"
+
+	"connectrpc.com/connect"
+
+	v1 "github.com/memoria-app/memoria/gen/memoria/v1"
+	"github.com/memoria-app/memoria/gen/memoria/v1/memoriav1connect"
+)
+
+type systemSettingHandler struct{ r *Rules }
+
+// NewSystemSettingHandler serves SystemSettingService.
+func NewSystemSettingHandler(r *Rules) memoriav1connect.SystemSettingServiceHandler {
+	return &systemSettingHandler{r}
+}
+
+func (h *systemSettingHandler) GetSystemSetting(ctx context.Context, _ *connect.Request[v1.GetSystemSettingRequest]) (*connect.Response[v1.SystemSetting], error) {
+	s, err := h.r.GetSystemSettings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(settingsToProto(s)), nil
+}
+
+func (h *systemSettingHandler) UpdateSystemSetting(ctx context.Context, req *connect.Request[v1.UpdateSystemSettingRequest]) (*connect.Response[v1.SystemSetting], error) {
+	paths, err := maskPaths(req.Msg.GetUpdateMask(), "telegram_bot_token", "instance_url", "allow_sign_up", "disallow_public_visibility")
+	if err != nil {
+		return nil, err
+	}
+	s := req.Msg.GetSetting()
+	if s == nil {
+		return nil, invalid("setting is required")
+	}
+	var p SystemPatch
+	if paths["telegram_bot_token"] {
+		p.TelegramBotToken = &s.TelegramBotToken
+	}
+	if paths["instance_url"] {
+		p.InstanceURL = &s.InstanceUrl
+	}
+	if paths["allow_sign_up"] {
+		p.AllowSignUp = &s.AllowSignUp
+	}
+	if paths["disallow_public_visibility"] {
+		p.DisallowPublicVisibility = &s.DisallowPublicVisibility
+	}
+	out, err := h.r.UpdateSystemSettings(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(settingsToProto(out)), nil
+}
+
+type userSettingHandler struct{ r *Rules }
+
+// NewUserSettingHandler serves UserSettingService.
+func NewUserSettingHandler(r *Rules) memoriav1connect.UserSettingServiceHandler {
+	return &userSettingHandler{r}
+}
+
+func (h *userSettingHandler) GetUserSetting(ctx context.Context, _ *connect.Request[v1.GetUserSettingRequest]) (*connect.Response[v1.UserSetting], error) {
+	s, err := h.r.GetUserSettings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(userSettingsToProto(s)), nil
+}
+
+func (h *userSettingHandler) UpdateUserSetting(ctx context.Context, req *connect.Request[v1.UpdateUserSettingRequest]) (*connect.Response[v1.UserSetting], error) {
+	paths, err := maskPaths(req.Msg.GetUpdateMask(), "telegram_user_id", "default_visibility", "locale")
+	if err != nil {
+		return nil, err
+	}
+	s := req.Msg.GetSetting()
+	if s == nil {
+		return nil, invalid("setting is required")
+	}
+	var p UserSettingsPatch
+	if paths["telegram_user_id"] {
+		p.TelegramUserID = &s.TelegramUserId
+	}
+	if paths["default_visibility"] {
+		vis, err := visibilityFromProto(s.GetDefaultVisibility())
+		if err != nil {
+			return nil, err
+		}
+		p.DefaultVisibility = &vis
+	}
+	if paths["locale"] {
+		p.Locale = &s.Locale
+	}
+	out, err := h.r.UpdateUserSettings(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(userSettingsToProto(out)), nil
+}
+
+// BotState is the Telegram runner's state as the API reports it.
+type BotState int
+
+// Bot states.
+const (
+	BotDisabled BotState = iota
+	BotStarting
+	BotRunning
+	BotError
+)
+
+// BotStatus is a snapshot of the Telegram runner.
+type BotStatus struct {
+	State    BotState
+	Username string
+	Error    string
+	Since    time.Time
+}
+
+// BotStatusSource reports the bot runner's status; the bot package
+// implements it.
+type BotStatusSource interface {
+	Status() BotStatus
+}
+
+type botHandler struct {
+	src BotStatusSource
+}
+
+// NewBotHandler serves BotService (admin only).
+func NewBotHandler(src BotStatusSource) memoriav1connect.BotServiceHandler { return &botHandler{src} }
+
+var botStateToProto = map[BotState]v1.BotState{
+	BotDisabled: v1.BotState_BOT_STATE_DISABLED, BotStarting: v1.BotState_BOT_STATE_STARTING,
+	BotRunning: v1.BotState_BOT_STATE_RUNNING, BotError: v1.BotState_BOT_STATE_ERROR,
+}
+
+func (h *botHandler) GetBotStatus(ctx context.Context, _ *connect.Request[v1.GetBotStatusRequest]) (*connect.Response[v1.GetBotStatusResponse], error) {
+	if _, err := requireAdmin(ctx); err != nil {
+		return nil, err
+	}
+	st := BotStatus{State: BotDisabled}
+	if h.src != nil {
+		st = h.src.Status()
+	}
+	return connect.NewResponse(&v1.GetBotStatusResponse{
+		State: botStateToProto[st.State], Username: st.Username, Error: st.Error, Since: ts(st.Since),
+	}), nil
+}

@@ -1,0 +1,62 @@
+package server
+
+import (
+	"log/slog"
+	"net/http"
+
+	"connectrpc.com/connect"
+	"connectrpc.com/grpchealth"
+	"connectrpc.com/grpcreflect"
+
+	"github.com/memoria-app/memoria/gen/memoria/v1/memoriav1connect"
+)
+
+// Deps are what the HTTP handler serves.
+type Deps struct {
+	Rules *Rules
+	Bot   BotStatusSource // nil: BOT_STATE_DISABLED
+	Log   *slog.Logger
+	Web   http.Handler // the UI at "/"; nil: none
+}
+
+// ServiceNames lists the API's services (for health and reflection).
+var ServiceNames = []string{
+	memoriav1connect.AuthServiceName,
+	memoriav1connect.UserServiceName,
+	memoriav1connect.MemoServiceName,
+	memoriav1connect.ResourceServiceName,
+	memoriav1connect.SystemSettingServiceName,
+	memoriav1connect.UserSettingServiceName,
+	memoriav1connect.BotServiceName,
+}
+
+// NewHandler serves the whole API (gRPC, gRPC-Web and Connect), health,
+// reflection, resource bytes and the web UI on one mux.
+func NewHandler(d Deps) http.Handler {
+	// Base64 in JSON makes uploads 4/3 larger; leave headroom so an
+	// oversized upload reaches the rules and gets a message naming the limit.
+	readMax := int(d.Rules.MaxUploadBytes()*3/2 + 1<<20)
+	opts := []connect.HandlerOption{
+		connect.WithInterceptors(logInterceptor(d.Log), errorInterceptor(d.Log), authInterceptor(d.Rules)),
+		connect.WithReadMaxBytes(readMax),
+	}
+	mux := http.NewServeMux()
+	mux.Handle(memoriav1connect.NewAuthServiceHandler(NewAuthHandler(d.Rules), opts...))
+	mux.Handle(memoriav1connect.NewUserServiceHandler(NewUserHandler(d.Rules), opts...))
+	mux.Handle(memoriav1connect.NewMemoServiceHandler(NewMemoHandler(d.Rules), opts...))
+	mux.Handle(memoriav1connect.NewResourceServiceHandler(NewResourceHandler(d.Rules), opts...))
+	mux.Handle(memoriav1connect.NewSystemSettingServiceHandler(NewSystemSettingHandler(d.Rules), opts...))
+	mux.Handle(memoriav1connect.NewUserSettingServiceHandler(NewUserSettingHandler(d.Rules), opts...))
+	mux.Handle(memoriav1connect.NewBotServiceHandler(NewBotHandler(d.Bot), opts...))
+
+	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(ServiceNames...)))
+	reflector := grpcreflect.NewStaticReflector(ServiceNames...)
+	mux.Handle(grpcreflect.NewHandlerV1(reflector))
+	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
+
+	mux.Handle("GET /file/resources/{id}/{filename}", fileHandler(d.Rules, d.Log))
+	if d.Web != nil {
+		mux.Handle("/", d.Web)
+	}
+	return mux
+}

@@ -1,0 +1,49 @@
+package server
+
+import (
+	"log/slog"
+
+	"github.com/memoria-app/memoria/store"
+)
+
+// Config holds the rules' tunables.
+type Config struct {
+	// MaxUploadBytes bounds one resource (default 32 MiB).
+	MaxUploadBytes int64
+	// BcryptCost for password hashes (default bcrypt.DefaultCost; tests
+	// lower it).
+	BcryptCost int
+}
+
+// DefaultMaxUploadBytes is the default resource size limit.
+const DefaultMaxUploadBytes = 32 << 20
+
+// Rules is the one layer of business rules: permission checks, validation,
+// tag extraction and visibility policy. The Connect handlers and the
+// Telegram bot both call it, with the acting user in the context (see
+// WithActor); it is the only writer to the store.
+type Rules struct {
+	db    *store.DB
+	files *FileStore
+	cfg   Config
+	log   *slog.Logger
+	auth  *authCache
+}
+
+// NewRules builds the rules over db, keeping files under dataDir.
+func NewRules(db *store.DB, dataDir string, cfg Config, log *slog.Logger) (*Rules, error) {
+	if cfg.MaxUploadBytes <= 0 {
+		cfg.MaxUploadBytes = DefaultMaxUploadBytes
+	}
+	if cfg.BcryptCost == 0 {
+		cfg.BcryptCost = defaultBcryptCost
+	}
+	fs, err := NewFileStore(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	return &Rules{db: db, files: fs, cfg: cfg, log: log, auth: newAuthCache()}, nil
+}
+
+// MaxUploadBytes is the configured resource size limit.
+func (r *Rules) MaxUploadBytes() int64 { return r.cfg.MaxUploadBytes }

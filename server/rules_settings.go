@@ -1,0 +1,142 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"unicode/utf8"
+
+	"github.com/memoria-app/memoria/bot/tgtoken"
+	"github.com/memoria-app/memoria/store"
+)
+
+// SystemPatch names the system settings to change; nil fields stay.
+type SystemPatch struct {
+	TelegramBotToken         *string
+	InstanceURL              *string
+	AllowSignUp              *bool
+	DisallowPublicVisibility *bool
+}
+
+// GetSystemSettings returns the system settings (admin only).
+func (r *Rules) GetSystemSettings(ctx context.Context) (store.SystemSettings, error) {
+	if _, err := requireAdmin(ctx); err != nil {
+		return store.SystemSettings{}, err
+	}
+	return r.db.GetSystemSettings(ctx)
+}
+
+// ValidateTelegramBotToken checks the telegramBotToken setting: empty, a
+// bot token or a proxy URL ending in /bot<token>. The error never repeats
+// the value, which may be a secret.
+func ValidateTelegramBotToken(s string) error {
+	if _, err := tgtoken.Parse(s); err != nil && !errors.Is(err, tgtoken.ErrEmpty) {
+		return invalid("telegram_bot_token: %v", err)
+	}
+	return nil
+}
+
+func validateInstanceURL(s string) error {
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(s) > 2048 {
+		return invalid("instance_url must be an http:// or https:// URL such as https://memo.example.com")
+	}
+	return nil
+}
+
+// UpdateSystemSettings changes system settings (admin only). Subscribers
+// of the settings feed (the bot supervisor) see the change on commit.
+func (r *Rules) UpdateSystemSettings(ctx context.Context, p SystemPatch) (store.SystemSettings, error) {
+	if _, err := requireAdmin(ctx); err != nil {
+		return store.SystemSettings{}, err
+	}
+	if p.TelegramBotToken != nil {
+		if err := ValidateTelegramBotToken(*p.TelegramBotToken); err != nil {
+			return store.SystemSettings{}, err
+		}
+	}
+	if p.InstanceURL != nil {
+		if err := validateInstanceURL(*p.InstanceURL); err != nil {
+			return store.SystemSettings{}, err
+		}
+	}
+	return r.db.UpdateSystemSettings(ctx, func(s *store.SystemSettings) error {
+		if p.TelegramBotToken != nil {
+			s.TelegramBotToken = *p.TelegramBotToken
+		}
+		if p.InstanceURL != nil {
+			s.InstanceURL = *p.InstanceURL
+		}
+		if p.AllowSignUp != nil {
+			s.AllowSignUp = *p.AllowSignUp
+		}
+		if p.DisallowPublicVisibility != nil {
+			s.DisallowPublicVisibility = *p.DisallowPublicVisibility
+		}
+		return nil
+	})
+}
+
+// UserSettingsPatch names the user settings to change; nil fields stay.
+type UserSettingsPatch struct {
+	TelegramUserID    *int64
+	DefaultVisibility *store.Visibility
+	Locale            *string
+}
+
+// GetUserSettings returns the actor's settings.
+func (r *Rules) GetUserSettings(ctx context.Context) (store.UserSettings, error) {
+	a, err := requireActor(ctx)
+	if err != nil {
+		return store.UserSettings{}, err
+	}
+	return r.db.GetUserSettings(ctx, a.User.ID)
+}
+
+// UpdateUserSettings changes the actor's settings. A Telegram user id
+// linked to another user is AlreadyExists.
+func (r *Rules) UpdateUserSettings(ctx context.Context, p UserSettingsPatch) (store.UserSettings, error) {
+	a, err := requireActor(ctx)
+	if err != nil {
+		return store.UserSettings{}, err
+	}
+	if p.TelegramUserID != nil && *p.TelegramUserID < 0 {
+		return store.UserSettings{}, invalid("telegram_user_id must be a positive number (your numeric Telegram user id), or 0 to unlink")
+	}
+	if p.DefaultVisibility != nil {
+		switch *p.DefaultVisibility {
+		case "":
+			return store.UserSettings{}, invalid("default_visibility must be VISIBILITY_PRIVATE, VISIBILITY_PROTECTED or VISIBILITY_PUBLIC")
+		case store.VisibilityPublic:
+			sys, err := r.db.GetSystemSettings(ctx)
+			if err != nil {
+				return store.UserSettings{}, err
+			}
+			if sys.DisallowPublicVisibility {
+				return store.UserSettings{}, errPublicDisallowed
+			}
+		}
+	}
+	if p.Locale != nil && (utf8.RuneCountInString(*p.Locale) > 16 || !utf8.ValidString(*p.Locale)) {
+		return store.UserSettings{}, invalid("locale must be a language tag of at most 16 characters, e.g. en")
+	}
+	s, err := r.db.UpdateUserSettings(ctx, a.User.ID, func(s *store.UserSettings) error {
+		if p.TelegramUserID != nil {
+			s.TelegramUserID = *p.TelegramUserID
+		}
+		if p.DefaultVisibility != nil {
+			s.DefaultVisibility = *p.DefaultVisibility
+		}
+		if p.Locale != nil {
+			s.Locale = *p.Locale
+		}
+		return nil
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return store.UserSettings{}, Errorf(CodeAlreadyExists, "Telegram user id %d is already linked to another user", *p.TelegramUserID)
+	}
+	return s, err
+}
