@@ -32,9 +32,11 @@ export function App() {
   }, [check]);
 
   useEffect(() => {
-    onSessionLost(() =>
+    onSessionLost((notice) =>
       setSession((s) =>
-        s.state === 'signedIn' ? { state: 'signedOut', notice: 'Your session has ended. Please sign in again.' } : s,
+        s.state === 'signedIn'
+          ? { state: 'signedOut', notice: notice ?? 'Your session has ended. Please sign in again.' }
+          : s,
       ),
     );
     return () => onSessionLost(null);

@@ -12,7 +12,7 @@ import { SystemSettingService } from './gen/memoria/v1/system_setting_service_pb
 import { UserService } from './gen/memoria/v1/user_service_pb';
 import { UserSettingService } from './gen/memoria/v1/user_setting_service_pb';
 
-type SessionLostListener = () => void;
+type SessionLostListener = (notice?: string) => void;
 let sessionLost: SessionLostListener | null = null;
 
 /** Registers what to do when a call finds the session gone (UNAUTHENTICATED). */
@@ -20,9 +20,12 @@ export function onSessionLost(listener: SessionLostListener | null): void {
   sessionLost = listener;
 }
 
-/** Tells the app the session is gone (for requests made outside the transport). */
-export function notifySessionLost(): void {
-  sessionLost?.();
+/**
+ * Tells the app the session is gone (for requests made outside the
+ * transport, or when an action ended it), with what to tell the user.
+ */
+export function notifySessionLost(notice?: string): void {
+  sessionLost?.(notice);
 }
 
 // Calls that answer UNAUTHENTICATED as a normal outcome, not a lost session.

@@ -1,5 +1,6 @@
 import { formatBytes } from '../lib/format';
 import type { Attachment } from '../hooks/useAttachments';
+import { Icon } from './Icon';
 
 interface Props {
   items: Attachment[];
@@ -27,7 +28,7 @@ export function AttachmentQueue({ items, onRemove, onRetry }: Props) {
     <ul className="attachment-queue" aria-label="Attachments">
       {items.map((a) => (
         <li key={a.key} className={`attachment-item status-${a.status}`}>
-          {a.previewUrl ? <img className="thumb" src={a.previewUrl} alt="" /> : <span className="thumb file-icon" aria-hidden="true">📄</span>}
+          {a.previewUrl ? <img className="thumb" src={a.previewUrl} alt="" /> : <span className="thumb file-icon"><Icon name="file" size={22} /></span>}
           <span className="attachment-meta">
             <span className="filename" title={a.filename}>
               {a.filename}

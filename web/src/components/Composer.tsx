@@ -7,6 +7,7 @@ import { extractTags } from '../lib/tags';
 import { AttachmentQueue } from './AttachmentQueue';
 import { ErrorMessage } from './ErrorMessage';
 import { VisibilitySelect } from './VisibilitySelect';
+import { Icon } from './Icon';
 
 export interface Draft {
   content: string;
@@ -150,7 +151,7 @@ export function Composer(props: Props) {
           }}
         />
         <label className="button file-button" htmlFor={ids.file}>
-          <span aria-hidden="true">📎</span> Attach files
+          <Icon name="paperclip" /> Attach files
         </label>
         <VisibilitySelect
           value={visibility}

@@ -31,6 +31,7 @@ export function ConfirmDialog({ open, title, message, confirmLabel, pending, err
       aria-labelledby={titleId}
       aria-describedby={messageId}
       onCancel={(e) => {
+        if (e.target !== e.currentTarget) return;
         e.preventDefault();
         if (!pending) onCancel();
       }}

@@ -15,12 +15,13 @@ export function Header({ user, signingOut, onHome, onSettings, onSignOut }: Prop
       <a
         className="brand"
         href="/"
+        aria-label="Memoria — all memos"
         onClick={(e) => {
           e.preventDefault();
           onHome();
         }}
       >
-        <img src="/favicon.svg" alt="" width="24" height="24" /> Memoria
+        <img src="/favicon.svg" alt="" width="24" height="24" /> <span className="brand-name">Memoria</span>
       </a>
       <span className="spacer" />
       <span className="who" title={`Signed in as ${user.username}`}>

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { authClient, memoClient, userSettingClient } from '../api';
+import { authClient, Code, errorCode, memoClient, userSettingClient } from '../api';
 import { Visibility } from '../gen/memoria/v1/memo_service_pb';
 import type { User } from '../gen/memoria/v1/user_service_pb';
 import type { UserSetting } from '../gen/memoria/v1/user_setting_service_pb';
@@ -24,7 +24,15 @@ export function Home({ user, onUserChange, onSignedOut }: Props) {
   const timeline = useTimeline(tag);
   const [settings, setSettings] = useState<SettingsSection | null>(null);
   const [userSetting, setUserSetting] = useState<UserSetting | undefined>();
-  const signOut = useAction(() => authClient.signOut({}));
+  const signOut = useAction(async () => {
+    try {
+      await authClient.signOut({});
+    } catch (err) {
+      // A session the server already ended is as good as signed out.
+      if (errorCode(err) !== Code.Unauthenticated) throw err;
+    }
+    return true;
+  });
   const { refresh } = timeline;
 
   useEffect(() => {
@@ -67,9 +75,9 @@ export function Home({ user, onUserChange, onSignedOut }: Props) {
           if (await signOut.run()) onSignedOut();
         }}
       />
-      <ErrorMessage message={signOut.error} />
       <main className="page">
         <h1 className="visually-hidden">Your memos</h1>
+        <ErrorMessage message={signOut.error} />
         <Composer
           label="New memo"
           submitLabel="Save"

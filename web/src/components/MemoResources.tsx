@@ -1,5 +1,6 @@
 import type { Resource } from '../gen/memoria/v1/resource_service_pb';
 import { formatBytes, isImage, resourceUrl } from '../lib/format';
+import { Icon } from './Icon';
 
 /** A memo's attachments: images inline, other files as download links. */
 export function MemoResources({ resources }: { resources: readonly Resource[] }) {
@@ -22,7 +23,7 @@ export function MemoResources({ resources }: { resources: readonly Resource[] })
           {files.map((r) => (
             <li key={r.name}>
               <a href={resourceUrl(r)} download={r.filename}>
-                <span aria-hidden="true">📄</span> {r.filename}
+                <Icon name="file" /> {r.filename}
               </a>{' '}
               <span className="muted">({formatBytes(r.size)})</span>
             </li>

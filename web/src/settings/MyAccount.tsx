@@ -1,5 +1,5 @@
 import { useId, useState, type FormEvent } from 'react';
-import { userClient } from '../api';
+import { authClient, Code, errorCode, notifySessionLost, userClient } from '../api';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { SavedNote } from '../components/SavedNote';
 import { roleLabel } from '../lib/format';
@@ -90,6 +90,14 @@ function PasswordForm({ user }: { user: User }) {
       setSaved(true);
       setPassword('');
       setConfirm('');
+      // Changing the password may end every session, this one included.
+      try {
+        await authClient.getCurrentUser({});
+      } catch (err) {
+        if (errorCode(err) === Code.Unauthenticated) {
+          notifySessionLost('Your password was changed. Sign in with the new password.');
+        }
+      }
     }
   }
 

@@ -58,8 +58,13 @@ export function SettingsDialog({ user, section, onSection, onClose, onUserChange
       ref={ref}
       className="settings"
       aria-labelledby={titleId}
-      onClose={onClose}
+      // React bubbles close/cancel from nested dialogs (confirmations) up
+      // the component tree; only this dialog's own events close Settings.
+      onClose={(e) => {
+        if (e.target === e.currentTarget) onClose();
+      }}
       onCancel={(e) => {
+        if (e.target !== e.currentTarget) return;
         e.preventDefault();
         onClose();
       }}

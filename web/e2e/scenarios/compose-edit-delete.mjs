@@ -1,0 +1,134 @@
+// (b) Writing, editing and deleting a memo with attachments.
+import { equal, match, ok } from '../lib/assert.mjs';
+import { makePng } from '../lib/fixtures.mjs';
+import { imagesLoaded, memos, memoWith, signUp } from '../lib/ui.mjs';
+
+export default {
+  name: 'compose-edit-delete',
+  description: 'compose a memo with an image and a file, filter by tag, edit, pin, change visibility, delete',
+  /** @param {any} t */
+  async run(t) {
+    const server = await t.step('start memoria', () => t.memoria());
+    const { page } = await t.actor('writer', { baseURL: server.url });
+    const composer = page.getByRole('form', { name: 'New memo' });
+    const text = composer.getByLabel('New memo (Markdown)');
+
+    await t.step('sign up; the empty timeline says what to do', async () => {
+      await signUp(page, 'writer', 'writer-password-1');
+      await page.getByRole('heading', { name: 'No memos yet' }).waitFor();
+      ok(await page.getByText('Telegram UserID').isVisible(), 'the empty state points to the Telegram setting');
+    });
+
+    await t.step('write a plain memo with Ctrl+Enter', async () => {
+      await text.fill('Groceries #home\n\n- milk\n- bread');
+      await text.press('Control+Enter');
+      await memoWith(page, 'Groceries').waitFor();
+      equal(await text.inputValue(), '', 'the composer is cleared after saving');
+      equal(await memoWith(page, 'Groceries').locator('.markdown li').count(), 2, 'the Markdown list is rendered');
+    });
+
+    let imageUrl = '';
+    let fileUrl = '';
+    await t.step('attach an image and a text file, see each upload finish, save', async () => {
+      await text.fill('Trip notes #travel\n\n**Day one**: arrived. <script>window.pwned=1</script>');
+      await composer.getByLabel('Attach files').setInputFiles([
+        { name: 'beach.png', mimeType: 'image/png', buffer: makePng(320, 200) },
+        { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('packing list: towel\n') },
+      ]);
+      const queue = composer.getByRole('list', { name: 'Attachments' });
+      await queue.getByText('Uploaded').nth(1).waitFor();
+      equal(await queue.getByText('Uploaded').count(), 2, 'both files show as uploaded');
+      await composer.getByRole('button', { name: 'Save' }).click();
+      const card = memoWith(page, 'Trip notes');
+      await card.waitFor();
+      equal(await card.locator('strong').first().textContent(), 'Day one', 'bold text is rendered');
+      ok(await card.getByText('<script>window.pwned=1</script>').isVisible(), 'raw HTML is shown as text');
+      equal(await page.evaluate(() => /** @type {any} */ (window).pwned), undefined, 'raw HTML did not run');
+      const widths = await imagesLoaded(card);
+      equal(widths.length, 1, 'one image is shown inline');
+      equal(widths[0], 320, 'the image loaded (naturalWidth)');
+      imageUrl = (await card.locator('img').getAttribute('src')) ?? '';
+      match(imageUrl, /^\/file\/resources\/\d+\/beach\.png$/, 'image URL');
+      const link = card.getByRole('link', { name: /notes\.txt/ });
+      fileUrl = (await link.getAttribute('href')) ?? '';
+      match(fileUrl, /^\/file\/resources\/\d+\/notes\.txt$/, 'download link');
+      const body = await page.evaluate(async (u) => (await fetch(u)).text(), fileUrl);
+      equal(body, 'packing list: towel\n', 'the downloaded file has the uploaded bytes');
+    });
+
+    await t.step('click a #tag to filter, then clear the filter', async () => {
+      await memoWith(page, 'Trip notes').getByRole('button', { name: '#travel' }).click();
+      await page.getByText('Showing memos tagged').waitFor();
+      match(page.url(), /\?tag=travel$/, 'the filter is in the URL');
+      await page.waitForFunction(() => document.querySelectorAll('article').length === 1);
+      equal(await memoWith(page, 'Groceries').count(), 0, 'other memos are hidden');
+      await page.getByRole('button', { name: 'Clear filter' }).click();
+      await memoWith(page, 'Groceries').waitFor();
+      // A #tag inside the text filters too.
+      await memoWith(page, 'Groceries').locator('a.tag', { hasText: '#home' }).click();
+      await page.getByText('Showing memos tagged').waitFor();
+      await page.waitForFunction(() => document.querySelectorAll('article').length === 1);
+      await page.goBack();
+      await memoWith(page, 'Trip notes').waitFor();
+    });
+
+    await t.step('edit: change the text, drop the file, add an image', async () => {
+      const card = memoWith(page, 'Trip notes');
+      await card.getByRole('button', { name: 'Edit' }).click();
+      const editor = card.getByRole('form', { name: 'Edit memo' });
+      await editor.getByLabel('Edit memo (Markdown)').fill('Trip notes, revised #travel #beach');
+      await editor.getByRole('button', { name: 'Remove notes.txt' }).click();
+      await editor.getByLabel('Attach files').setInputFiles([
+        { name: 'map.png', mimeType: 'image/png', buffer: makePng(200, 150, [20, 60, 160], [240, 240, 240]) },
+      ]);
+      await editor.getByText('Uploaded').waitFor();
+      await editor.getByRole('button', { name: 'Save changes' }).click();
+      await editor.waitFor({ state: 'detached' });
+      const updated = memoWith(page, 'Trip notes, revised');
+      await updated.waitFor();
+      const widths = await imagesLoaded(updated);
+      equal(widths.join(','), '320,200', 'both images are shown in order');
+      equal(await updated.getByRole('link', { name: /notes\.txt/ }).count(), 0, 'the file was removed');
+      ok(await updated.getByRole('button', { name: '#beach' }).isVisible(), 'the new tag is shown');
+    });
+
+    await t.step('pin it and make it public; both survive a reload', async () => {
+      const card = memoWith(page, 'Trip notes, revised');
+      // Make Groceries the newest-looking order check: the trip memo is older, so pinning moves it up.
+      await card.getByRole('button', { name: 'Pin' }).click();
+      await card.getByText('Pinned').waitFor();
+      await card.getByLabel('Change visibility').selectOption({ label: 'Public' });
+      await card.locator('.visibility-badge', { hasText: 'Public' }).waitFor();
+      await page.reload();
+      await memoWith(page, 'Trip notes, revised').waitFor();
+      const first = memos(page).first();
+      ok((await first.textContent())?.includes('Trip notes, revised'), 'the pinned memo is listed first');
+      ok(await first.getByText('Pinned').isVisible(), 'it is still pinned');
+      ok(await first.locator('.visibility-badge', { hasText: 'Public' }).isVisible(), 'it is still public');
+    });
+
+    await t.step('delete asks first; Cancel keeps the memo', async () => {
+      const card = memoWith(page, 'Groceries');
+      await card.getByRole('button', { name: 'Delete' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Delete this memo?' });
+      await dialog.waitFor();
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await dialog.waitFor({ state: 'hidden' });
+      ok(await card.isVisible(), 'the memo is still there');
+    });
+
+    await t.step('delete the memo with attachments; its files go too', async () => {
+      const card = memoWith(page, 'Trip notes, revised');
+      await card.getByRole('button', { name: 'Delete' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Delete this memo?' });
+      ok((await dialog.textContent())?.includes('2 attached file'), 'the dialog mentions the attachments');
+      await dialog.getByRole('button', { name: 'Delete memo' }).click();
+      await card.waitFor({ state: 'detached' });
+      await page.reload();
+      await memoWith(page, 'Groceries').waitFor();
+      equal(await memoWith(page, 'Trip notes').count(), 0, 'the memo stays deleted after a reload');
+      const status = await page.evaluate(async (u) => (await fetch(u)).status, imageUrl);
+      equal(status, 404, 'the deleted memo’s image is gone');
+    });
+  },
+};

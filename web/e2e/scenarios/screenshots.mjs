@@ -1,0 +1,96 @@
+// Screenshots for docs/screenshots/: the timeline and the settings sections
+// at desktop (1280×800) and phone (390×844) width, from a seeded instance.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { DESKTOP, PHONE } from '../lib/browser.mjs';
+import { makePng } from '../lib/fixtures.mjs';
+import { closeSettings, imagesLoaded, memoWith, openSettings, signUp } from '../lib/ui.mjs';
+
+const seedMemos = [
+  {
+    text: 'Welcome to **Memoria**\n\nWrite notes in Markdown, tag them like #ideas, and send photos to the Telegram bot.',
+    files: [],
+    pin: true,
+  },
+  {
+    text: 'Reading list #books\n\n1. *The Pragmatic Programmer*\n2. *A Philosophy of Software Design*',
+    files: [],
+  },
+  {
+    text: 'Meeting notes #work\n\n- ship the web UI\n- `go test ./...` is green\n- next: album support',
+    files: [{ name: 'agenda.txt', mimeType: 'text/plain', buffer: Buffer.from('1. demo\n2. questions\n') }],
+  },
+  {
+    text: 'Weekend hike #travel #photos\n\nClear skies above the ridge.',
+    files: [{ name: 'ridge.png', mimeType: 'image/png', buffer: makePng(640, 360, [40, 90, 140], [250, 190, 120]) }],
+  },
+];
+
+export default {
+  name: 'screenshots',
+  description: 'seed an instance and save screenshots to docs/screenshots/',
+  /** @param {any} t */
+  async run(t) {
+    const out = t.screenshotsDir;
+    mkdirSync(out, { recursive: true });
+    const server = await t.step('start memoria', () => t.memoria());
+    const { page } = await t.actor('ada', { baseURL: server.url, viewport: DESKTOP });
+
+    await t.step('seed: admin, display name, memos, a member, a Telegram id', async () => {
+      await signUp(page, 'ada', 'ada-password-1');
+      let dialog = await openSettings(page, 'My account');
+      await dialog.getByLabel('Display name').fill('Ada Lovelace');
+      await dialog.getByRole('button', { name: 'Save' }).first().click();
+      await dialog.getByText('Saved.').waitFor();
+      dialog = await openSettings(page, 'Members');
+      await dialog.getByLabel('Username').fill('grace');
+      await dialog.getByLabel('Password', { exact: true }).fill('grace-password-1');
+      await dialog.getByRole('button', { name: 'Add member' }).click();
+      await dialog.getByRole('rowheader', { name: 'grace' }).waitFor();
+      dialog = await openSettings(page, 'Preferences');
+      await dialog.getByLabel('Telegram UserID').fill('123456789');
+      await dialog.getByRole('button', { name: 'Save' }).first().click();
+      await dialog.getByText('linked to Telegram user 123456789').waitFor();
+      await closeSettings(page);
+
+      const composer = page.getByRole('form', { name: 'New memo' });
+      for (const m of seedMemos) {
+        await composer.getByLabel('New memo (Markdown)').fill(m.text);
+        if (m.files.length) {
+          await composer.getByLabel('Attach files').setInputFiles(m.files);
+          await composer.getByText('Uploaded').nth(m.files.length - 1).waitFor();
+        }
+        await composer.getByRole('button', { name: 'Save' }).click();
+        const first = m.text.split('\n')[0].replace(/\*\*/g, '');
+        await memoWith(page, first).waitFor();
+        if (m.pin) await memoWith(page, first).getByRole('button', { name: 'Pin' }).click();
+      }
+    });
+
+    for (const [label, viewport] of [
+      ['desktop', DESKTOP],
+      ['phone', PHONE],
+    ]) {
+      await t.step(`screenshots at ${label} width`, async () => {
+        await page.setViewportSize(viewport);
+        await page.goto('/');
+        await memoWith(page, 'Weekend hike').waitFor();
+        await imagesLoaded(page.getByRole('region', { name: 'Memos' }));
+        await page.evaluate(() => window.scrollTo(0, 0));
+        await page.screenshot({ path: path.join(out, `timeline-${label}.png`) });
+        for (const [section, file] of [
+          ['My account', 'settings-account'],
+          ['Preferences', 'settings-preferences'],
+          ['System', 'settings-system'],
+          ['Members', 'settings-members'],
+        ]) {
+          const dialog = await openSettings(page, section);
+          if (section === 'System') await dialog.locator('.bot-status:not([data-state="unknown"])').waitFor();
+          if (section === 'My account') await dialog.getByText('You have no access tokens.').waitFor();
+          await page.screenshot({ path: path.join(out, `${file}-${label}.png`) });
+        }
+        await closeSettings(page);
+      });
+    }
+  },
+};
