@@ -22,9 +22,11 @@ import (
 // use a separate pool of read-only connections that WAL lets run alongside
 // the writer.
 type DB struct {
-	write *gorm.DB
-	read  *gorm.DB
-	feed  *settingsFeed
+	write  *gorm.DB
+	read   *gorm.DB
+	feed   *settingsFeed
+	writes chan *writeReq
+	done   chan struct{}
 }
 
 // Options tune Open.
@@ -98,11 +100,16 @@ func open(ctx context.Context, writeD, readD gorm.Dialector, opts Options) (*DB,
 	rsql.SetMaxOpenConns(opts.MaxReaders)
 	rsql.SetMaxIdleConns(opts.MaxReaders)
 	rsql.SetConnMaxIdleTime(5 * time.Minute)
-	return &DB{write: w, read: r, feed: newSettingsFeed()}, nil
+	db := &DB{write: w, read: r, feed: newSettingsFeed(), writes: make(chan *writeReq), done: make(chan struct{})}
+	go db.writer()
+	return db, nil
 }
 
-// Close closes both pools; pending writes finish first.
+// Close closes both pools; pending writes finish first. No call may be in
+// flight or start after Close.
 func (db *DB) Close() error {
+	close(db.writes)
+	<-db.done
 	db.feed.close()
 	var first error
 	for _, g := range []*gorm.DB{db.read, db.write} {
@@ -117,10 +124,6 @@ func (db *DB) Close() error {
 	return first
 }
 
-// tx runs fn in a write transaction.
-func (db *DB) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return translate(db.write.WithContext(ctx).Transaction(fn))
-}
 
 // r returns the read pool bound to ctx.
 func (db *DB) r(ctx context.Context) *gorm.DB { return db.read.WithContext(ctx) }
