@@ -124,7 +124,6 @@ func (db *DB) Close() error {
 	return first
 }
 
-
 // r returns the read pool bound to ctx.
 func (db *DB) r(ctx context.Context) *gorm.DB { return db.read.WithContext(ctx) }
 
