@@ -56,6 +56,32 @@ export default {
       equal(body, 'packing list: towel\n', 'the downloaded file has the uploaded bytes');
     });
 
+    await t.step('a slow upload shows real byte progress, then can be removed', async () => {
+      // Throttle uploads to ~1 MB/s so a 3 MB file takes a few seconds.
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Network.enable');
+      await cdp.send('Network.emulateNetworkConditions', {
+        offline: false,
+        latency: 0,
+        downloadThroughput: -1,
+        uploadThroughput: 1024 * 1024,
+      });
+      await composer.getByLabel('Attach files').setInputFiles([
+        { name: 'big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(3 * 1024 * 1024, 7) },
+      ]);
+      const status = composer.locator('.upload-status', { hasText: /Uploading [1-9]\d?%/ });
+      await status.waitFor({ timeout: 10000 });
+      const seen = await status.textContent();
+      ok(await composer.getByRole('progressbar', { name: 'Upload progress of big.bin' }).isVisible(), 'a progress bar is shown');
+      equal(await composer.getByRole('button', { name: 'Save' }).getAttribute('aria-disabled'), 'true', 'Save is marked unavailable while a file uploads');
+      await composer.getByText('Uploaded').waitFor({ timeout: 20000 });
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+      await cdp.detach();
+      await composer.getByRole('button', { name: 'Remove big.bin' }).click();
+      equal(await composer.getByRole('list', { name: 'Attachments' }).count(), 0, 'the attachment is gone');
+      console.log(`      (progress seen: "${seen}")`);
+    });
+
     await t.step('click a #tag to filter, then clear the filter', async () => {
       await memoWith(page, 'Trip notes').getByRole('button', { name: '#travel' }).click();
       await page.getByText('Showing memos tagged').waitFor();
