@@ -56,7 +56,12 @@ export async function uploadResource(
   onProgress: (p: UploadProgress) => void,
   signal?: AbortSignal,
 ): Promise<Resource> {
-  const content = new Uint8Array(await file.arrayBuffer());
+  let content: Uint8Array;
+  try {
+    content = new Uint8Array(await file.arrayBuffer());
+  } catch (err) {
+    throw new ConnectError('could not read the file from this device', Code.InvalidArgument, undefined, undefined, err);
+  }
   const body = toBinary(
     CreateResourceRequestSchema,
     create(CreateResourceRequestSchema, {
