@@ -15,6 +15,18 @@ describe('errorMessage', () => {
     expect(errorMessage(err)).toBe('Telegram bot token must be <digits>:<token> or a URL ending in /bot<token>.');
   });
 
+  it('drops a leading proto field name', () => {
+    const err = new ConnectError(
+      'telegram_bot_token: telegram bot token must be a bot token like "123456789:AAE..."',
+      Code.InvalidArgument,
+    );
+    expect(errorMessage(err)).toBe('Telegram bot token must be a bot token like "123456789:AAE...".');
+  });
+
+  it('keeps an ordinary leading word with a colon', () => {
+    expect(toSentence('note: this is kept')).toBe('Note: this is kept.');
+  });
+
   it('never shows the code prefix', () => {
     const err = new ConnectError('username taken', Code.AlreadyExists);
     expect(err.message).toContain('[already_exists]');

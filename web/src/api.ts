@@ -101,9 +101,12 @@ const showServerMessage = new Set<Code>([
   Code.ResourceExhausted,
 ]);
 
+// A leading proto field name ("telegram_bot_token: …") means nothing to people.
+const FIELD_PREFIX = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)+:\s+/;
+
 /** "invalid username or password" → "Invalid username or password." */
 export function toSentence(text: string): string {
-  const t = text.trim();
+  const t = text.trim().replace(FIELD_PREFIX, '');
   if (t === '') return t;
   const first = t.charAt(0).toUpperCase() + t.slice(1);
   return /[.!?…]$/.test(first) ? first : `${first}.`;
