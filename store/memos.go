@@ -109,6 +109,9 @@ func (db *DB) CreateMemo(ctx context.Context, m *Memo, resourceIDs []int64) erro
 		if err := insertMemo(tx, m); err != nil {
 			return err
 		}
+		if len(resourceIDs) == 0 {
+			return nil
+		}
 		if err := attach(tx, m, resourceIDs, 0); err != nil {
 			return err
 		}

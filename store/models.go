@@ -47,7 +47,7 @@ func (memoRow) TableName() string { return "memos" }
 type memoTagRow struct {
 	MemoID int64    `gorm:"primaryKey;autoIncrement:false"`
 	Memo   *memoRow `gorm:"foreignKey:MemoID;constraint:OnDelete:CASCADE"`
-	Tag    string   `gorm:"primaryKey;size:128;index:idx_memo_tags_tag"`
+	Tag    string   `gorm:"primaryKey;size:128"`
 }
 
 func (memoTagRow) TableName() string { return "memo_tags" }

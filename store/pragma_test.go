@@ -18,7 +18,7 @@ func TestPragmas(t *testing.T) {
 	check := func(pool string, pragma string, want string) {
 		t.Helper()
 		var got string
-		g := db.write
+		g := db.wconn
 		if pool == "read" {
 			g = db.read
 		}

@@ -6,6 +6,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/url"
 	"os"
@@ -25,6 +26,8 @@ type DB struct {
 	write  *gorm.DB
 	read   *gorm.DB
 	feed   *settingsFeed
+	wconn  *gorm.DB  // the writer goroutine's connection (see writer.go)
+	conn   *sql.Conn // under wconn
 	writes chan *writeReq
 	done   chan struct{}
 }
@@ -100,7 +103,15 @@ func open(ctx context.Context, writeD, readD gorm.Dialector, opts Options) (*DB,
 	rsql.SetMaxOpenConns(opts.MaxReaders)
 	rsql.SetMaxIdleConns(opts.MaxReaders)
 	rsql.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{write: w, read: r, feed: newSettingsFeed(), writes: make(chan *writeReq), done: make(chan struct{})}
+	conn, err := wsql.Conn(ctx)
+	if err != nil {
+		wsql.Close()
+		rsql.Close()
+		return nil, fmt.Errorf("open write connection: %w", err)
+	}
+	wconn := w.Session(&gorm.Session{NewDB: true, Context: context.Background()})
+	wconn.Statement.ConnPool = gorm.NewPreparedStmtDB(conn, 256, 0)
+	db := &DB{write: w, read: r, wconn: wconn, conn: conn, feed: newSettingsFeed(), writes: make(chan *writeReq), done: make(chan struct{})}
 	go db.writer()
 	return db, nil
 }
@@ -111,6 +122,10 @@ func (db *DB) Close() error {
 	close(db.writes)
 	<-db.done
 	db.feed.close()
+	if ps, ok := db.wconn.Statement.ConnPool.(*gorm.PreparedStmtDB); ok {
+		ps.Close()
+	}
+	db.conn.Close()
 	var first error
 	for _, g := range []*gorm.DB{db.read, db.write} {
 		s, err := g.DB()

@@ -58,36 +58,60 @@ func (db *DB) writer() {
 	}
 }
 
-// commitGroup runs the group in one transaction.
+// commitGroup runs the group in one transaction on the writer's own
+// connection. Transactions are begun with plain SQL rather than through
+// database/sql's Tx, so the connection's prepared statements are reused
+// from one transaction to the next instead of being prepared again.
 func (db *DB) commitGroup(group []*writeReq) {
-	results := make([]error, len(group))
-	if len(group) == 1 {
-		req := group[0]
+	live := group[:0:0]
+	for _, req := range group {
 		if err := req.ctx.Err(); err != nil {
 			req.done <- err
-			return
+			continue
 		}
-		req.done <- translate(db.write.WithContext(req.ctx).Transaction(req.fn))
+		live = append(live, req)
+	}
+	if len(live) == 0 {
 		return
 	}
-	err := db.write.Transaction(func(tx *gorm.DB) error {
-		for i, req := range group {
-			if err := req.ctx.Err(); err != nil {
-				results[i] = err
+	bg := db.wconn.WithContext(context.Background())
+	if err := bg.Exec("BEGIN IMMEDIATE").Error; err != nil {
+		for _, req := range live {
+			req.done <- translate(err)
+		}
+		return
+	}
+	results := make([]error, len(live))
+	if len(live) == 1 {
+		results[0] = translate(live[0].fn(db.wconn.WithContext(live[0].ctx)))
+		if results[0] != nil {
+			bg.Exec("ROLLBACK")
+			live[0].done <- results[0]
+			return
+		}
+	} else {
+		for i, req := range live {
+			// A savepoint per write: on error only this write is undone.
+			if err := bg.Exec("SAVEPOINT w").Error; err != nil {
+				results[i] = translate(err)
 				continue
 			}
-			// A nested Transaction is a savepoint: on error only this
-			// write is rolled back.
-			results[i] = translate(tx.WithContext(req.ctx).Transaction(req.fn))
+			if err := req.fn(db.wconn.WithContext(req.ctx)); err != nil {
+				results[i] = translate(err)
+				bg.Exec("ROLLBACK TO w")
+			}
+			bg.Exec("RELEASE w")
 		}
-		return nil
-	})
-	for i, req := range group {
-		switch {
-		case err != nil && results[i] == nil:
-			req.done <- translate(err)
-		default:
-			req.done <- results[i]
+	}
+	if err := bg.Exec("COMMIT").Error; err != nil {
+		bg.Exec("ROLLBACK")
+		for i := range results {
+			if results[i] == nil {
+				results[i] = translate(err)
+			}
 		}
+	}
+	for i, req := range live {
+		req.done <- results[i]
 	}
 }
