@@ -13,6 +13,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/memoria-app/memoria/bot"
 	"github.com/memoria-app/memoria/server"
 	"github.com/memoria-app/memoria/store"
 	"github.com/memoria-app/memoria/web"
@@ -28,6 +29,8 @@ type Config struct {
 	BcryptCost int
 	// ShutdownTimeout bounds the graceful stop (default 10 s).
 	ShutdownTimeout time.Duration
+	// Bot tunes the Telegram runner (tests shorten its timeouts).
+	Bot bot.Options
 }
 
 // App is a running Memoria instance.
@@ -64,7 +67,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	a := &App{cfg: cfg, log: cfg.Logger, db: db, rules: rules, ln: ln}
-	a.bot = newBotRunner(db, rules, cfg.Logger)
+	a.bot = newBotRunner(db, rules, cfg.Logger, cfg.Bot)
 	handler := server.NewHandler(server.Deps{Rules: rules, Bot: a.bot, Log: cfg.Logger, Web: web.Handler()})
 	protocols := new(http.Protocols)
 	protocols.SetHTTP1(true)
@@ -99,6 +102,16 @@ func (a *App) Run(ctx context.Context) error {
 		defer close(botDone)
 		a.bot.run(botCtx)
 	}()
+	sweepDone := make(chan struct{})
+	go func() {
+		defer close(sweepDone)
+		// Files orphaned by a crash between writing and committing.
+		if n, err := a.rules.SweepOrphanFiles(botCtx, time.Minute); err != nil && botCtx.Err() == nil {
+			a.log.Warn("sweep orphan files", "err", err)
+		} else if n > 0 {
+			a.log.Info("removed orphan files", "count", n)
+		}
+	}()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- a.srv.Serve(a.ln) }()
 	var err error
@@ -114,6 +127,7 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	stopBot()
 	<-botDone
+	<-sweepDone
 	if cerr := a.db.Close(); cerr != nil && err == nil {
 		err = cerr
 	}

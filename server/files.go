@@ -82,3 +82,35 @@ func (fs *FileStore) Remove(rels ...string) {
 		}
 	}
 }
+
+// Walk calls fn with the relative path of every stored file (not the
+// temporary ones) and its modification time.
+func (fs *FileStore) Walk(fn func(rel string, mod time.Time) error) error {
+	return filepath.WalkDir(fs.root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(fs.root, path)
+		if d.IsDir() {
+			if rel == "tmp" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return nil // removed meanwhile
+		}
+		return fn(rel, info.ModTime())
+	})
+}
+
+// clearTmp removes leftovers of uploads interrupted by a crash.
+func (fs *FileStore) clearTmp(olderThan time.Time) {
+	entries, _ := os.ReadDir(filepath.Join(fs.root, "tmp"))
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && info.ModTime().Before(olderThan) {
+			os.Remove(filepath.Join(fs.root, "tmp", e.Name()))
+		}
+	}
+}

@@ -55,6 +55,11 @@ func NewHandler(d Deps) http.Handler {
 	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
 
 	mux.Handle("GET /file/resources/{id}/{filename}", fileHandler(d.Rules, d.Log))
+	mux.HandleFunc("/file/resources/{id}/{filename}", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	})
+	mux.Handle("/file/", http.NotFoundHandler()) // never fall through to the UI
 	if d.Web != nil {
 		mux.Handle("/", d.Web)
 	}

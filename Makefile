@@ -1,0 +1,62 @@
+# Memoria — the two commands of the README's quick start are `make run` and
+# `make test`; the rest are their parts.
+
+SHELL := /bin/bash
+GO    ?= go
+NPM   ?= npm
+BUF   := web/node_modules/.bin/buf
+
+.PHONY: run build web web-deps test test-go test-generated test-lint test-web test-e2e fuzz bench clean
+
+## run: build the web UI if it is not built yet, then serve on :5230 with data in ./data
+run: web
+	$(GO) run . $(ARGS)
+
+## build: the single binary ./memoria with the UI embedded
+build: web
+	$(GO) build -o memoria .
+
+web-deps: web/node_modules/.package-lock.json
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && $(NPM) ci --no-audit --no-fund
+
+web: web-deps
+	@if [ ! -f web/dist/index.html ]; then cd web && $(NPM) run build; fi
+
+## test: every test — lint, generated code, Go (unit, end-to-end, fuzz seeds), web unit and browser tests
+test: test-lint test-generated test-go test-web test-e2e
+
+test-lint: web-deps
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(BUF) lint
+
+## test-generated: `buf generate` must reproduce gen/ and web/src/gen/ exactly
+test-generated: web-deps
+	$(BUF) generate
+	@git diff --exit-code -- gen web/src/gen || { echo "generated code is stale: run '$(BUF) generate' and commit"; exit 1; }
+	@untracked=$$(git ls-files --others --exclude-standard -- gen web/src/gen); if [ -n "$$untracked" ]; then echo "untracked generated files: $$untracked"; exit 1; fi
+
+test-go:
+	$(GO) test -race -count=1 ./...
+
+test-web: web-deps
+	cd web && $(NPM) test
+	cd web && $(NPM) run build
+
+test-e2e: web
+	cd web && $(NPM) run e2e
+
+## fuzz: run each fuzz target for FUZZTIME (default 30s)
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test ./bot -run '^$$' -fuzz FuzzEntitiesToMarkdown -fuzztime $(FUZZTIME)
+	$(GO) test ./bot/tgtoken -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+
+## bench: server and bot benchmarks (see docs/benchmarks.md)
+bench:
+	$(GO) run ./bench
+
+clean:
+	rm -rf memoria web/dist/assets web/dist/index.html

@@ -1,0 +1,163 @@
+package bot
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/PaulSonOfLars/gotgbot/v2"
+)
+
+// outMessage is a reply to send.
+type outMessage struct {
+	chatID, replyTo int64
+	text            string
+	// confirm marks a "saved" confirmation: consecutive confirmations to
+	// one chat merge into one message, so a burst of messages gets a few
+	// replies instead of a queue that takes hours to drain.
+	confirm bool
+	count   int
+}
+
+// maxQueuedPerChat bounds a chat's queue; beyond it the oldest
+// non-confirmation replies are dropped (confirmations merge anyway).
+const maxQueuedPerChat = 100
+
+// sender delivers replies within Telegram's limits — about one message a
+// second per chat and 30 a second overall — and honours 429 retry_after.
+// enqueue never blocks, so replies never slow ingestion down.
+type sender struct {
+	p    *poller
+	mu   sync.Mutex
+	q    map[int64][]outMessage
+	next map[int64]time.Time // earliest next send per chat
+	wake chan struct{}
+}
+
+func newSender(p *poller) *sender {
+	return &sender{p: p, q: map[int64][]outMessage{}, next: map[int64]time.Time{}, wake: make(chan struct{}, 1)}
+}
+
+func (s *sender) enqueue(m outMessage) {
+	if m.count == 0 {
+		m.count = 1
+	}
+	s.mu.Lock()
+	q := s.q[m.chatID]
+	if n := len(q); m.confirm && n > 0 && q[n-1].confirm {
+		last := &q[n-1]
+		last.count += m.count
+		last.replyTo = m.replyTo
+		last.text = replySaved(last.count, false)
+	} else {
+		q = append(q, m)
+		if len(q) > maxQueuedPerChat {
+			q = q[len(q)-maxQueuedPerChat:]
+		}
+	}
+	s.q[m.chatID] = q
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// pick returns the chat that may send soonest and when.
+func (s *sender) pick() (chat int64, at time.Time, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c, q := range s.q {
+		if len(q) == 0 {
+			delete(s.q, c)
+			continue
+		}
+		t := s.next[c]
+		if !ok || t.Before(at) {
+			chat, at, ok = c, t, true
+		}
+	}
+	return chat, at, ok
+}
+
+func (s *sender) pop(chat int64) (outMessage, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q := s.q[chat]
+	if len(q) == 0 {
+		return outMessage{}, false
+	}
+	m := q[0]
+	s.q[chat] = q[1:]
+	return m, true
+}
+
+func (s *sender) run(ctx context.Context) {
+	o := s.p.sup.opts
+	var globalNext time.Time
+	for {
+		chat, at, ok := s.pick()
+		if !ok {
+			select {
+			case <-s.wake:
+				continue
+			case <-ctx.Done():
+				return
+			}
+		}
+		if globalNext.After(at) {
+			at = globalNext
+		}
+		if d := time.Until(at); d > 0 {
+			select {
+			case <-time.After(d):
+			case <-s.wake:
+				continue // a sooner chat may have appeared
+			case <-ctx.Done():
+				return
+			}
+		}
+		m, ok := s.pop(chat)
+		if !ok {
+			continue
+		}
+		s.send(ctx, m)
+		now := time.Now()
+		globalNext = now.Add(o.SendGlobalInterval)
+		s.mu.Lock()
+		s.next[chat] = now.Add(o.SendInterval)
+		s.mu.Unlock()
+	}
+}
+
+// send delivers one message, retrying transient failures a few times; a
+// 429 holds the whole sender for retry_after.
+func (s *sender) send(ctx context.Context, m outMessage) {
+	bo := &backoff{min: s.p.sup.opts.TransientBackoff[0], max: s.p.sup.opts.TransientBackoff[1]}
+	for attempt := 0; attempt < 5; attempt++ {
+		_, err := s.p.bot.SendMessageWithContext(ctx, m.chatID, m.text, &gotgbot.SendMessageOpts{
+			ReplyParameters:    &gotgbot.ReplyParameters{MessageId: m.replyTo, AllowSendingWithoutReply: true},
+			LinkPreviewOptions: &gotgbot.LinkPreviewOptions{IsDisabled: true},
+		})
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		kind, ra := classify(err)
+		switch kind {
+		case failRateLimited:
+			s.p.log.Warn("sendMessage rate limited", "retry_after", ra)
+			if sleep(ctx, ra) != nil {
+				return
+			}
+		case failTransient:
+			if sleep(ctx, bo.next()) != nil {
+				return
+			}
+		default:
+			// Blocked by the user, chat gone, bad request: give up.
+			s.p.log.Warn("reply not delivered", "chat", m.chatID, "err", describe(err))
+			return
+		}
+	}
+	s.p.log.Warn("reply not delivered after retries", "chat", m.chatID)
+}

@@ -1,0 +1,37 @@
+package bot
+
+import (
+	"sync"
+	"time"
+
+	"github.com/memoria-app/memoria/server"
+)
+
+// statusBox holds the runner's status for BotService.GetBotStatus.
+type statusBox struct {
+	mu sync.Mutex
+	s  server.BotStatus
+}
+
+func newStatusBox() *statusBox {
+	return &statusBox{s: server.BotStatus{State: server.BotDisabled, Since: time.Now()}}
+}
+
+func (b *statusBox) get() server.BotStatus {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.s
+}
+
+// set changes the state; Since moves only when the state or error changes.
+func (b *statusBox) set(state server.BotState, username, errText string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.s.State != state || b.s.Error != errText {
+		b.s.Since = time.Now()
+	}
+	b.s.State, b.s.Error = state, errText
+	if username != "" || state == server.BotDisabled {
+		b.s.Username = username
+	}
+}

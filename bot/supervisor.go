@@ -1,0 +1,194 @@
+// Package bot runs the Telegram bot: a supervisor that follows the
+// telegramBotToken setting, a durable long-poller per token, and the
+// handling that turns linked users' messages into memos through the same
+// rules as the API.
+package bot
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/memoria-app/memoria/bot/tgtoken"
+	"github.com/memoria-app/memoria/server"
+	"github.com/memoria-app/memoria/store"
+)
+
+// Rules is the part of the rules layer the bot uses; *server.Rules.
+type Rules interface {
+	UserByTelegramID(ctx context.Context, telegramUserID int64) (store.User, error)
+	Ingested(ctx context.Context, key string) (bool, error)
+	Ingest(ctx context.Context, in server.IngestInput) (store.IngestResult, error)
+}
+
+// Settings is the settings feed; *store.DB.
+type Settings interface {
+	GetSystemSettings(ctx context.Context) (store.SystemSettings, error)
+	SubscribeSettings(ctx context.Context) <-chan store.SystemSettings
+}
+
+// Cursors persists each bot's getUpdates offset; *store.DB.
+type Cursors interface {
+	GetCursor(ctx context.Context, name string) (int64, error)
+	SetCursor(ctx context.Context, name string, value int64) error
+}
+
+// Options tune the runner; zero values pick production defaults.
+type Options struct {
+	Logger *slog.Logger
+	// PollTimeout is the getUpdates long-poll timeout (default 50 s); each
+	// request's HTTP timeout is PollTimeout + 15 s.
+	PollTimeout time.Duration
+	// RequestTimeout bounds other Bot API calls (default 30 s).
+	RequestTimeout time.Duration
+	// HTTPClient is used for Bot API calls and downloads (default: a
+	// client with sane transport limits).
+	HTTPClient *http.Client
+	// Prefetch is how many updates of a batch are prepared (user lookup,
+	// downloads) at once (default 8).
+	Prefetch int
+	// Backoffs for failures (defaults: transient 250 ms → 30 s, rejected
+	// token 5 s → 5 min, conflict 2 s → 1 min).
+	TransientBackoff, RejectedBackoff, ConflictBackoff [2]time.Duration
+	// SendInterval spaces messages to one chat (default 1 s) and
+	// SendGlobalInterval all messages (default 34 ms, under 30/s).
+	SendInterval, SendGlobalInterval time.Duration
+	// DownloadAttempts bounds retries of one file on transient errors
+	// (default 8).
+	DownloadAttempts int
+}
+
+func (o *Options) defaults() {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.PollTimeout <= 0 {
+		o.PollTimeout = 50 * time.Second
+	}
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = 30 * time.Second
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = &http.Client{Transport: &http.Transport{
+			Proxy:               http.ProxyFromEnvironment,
+			MaxIdleConnsPerHost: 16,
+			IdleConnTimeout:     90 * time.Second,
+			TLSHandshakeTimeout: 10 * time.Second,
+		}}
+	}
+	if o.Prefetch <= 0 {
+		o.Prefetch = 8
+	}
+	def := func(b *[2]time.Duration, lo, hi time.Duration) {
+		if b[0] <= 0 {
+			b[0] = lo
+		}
+		if b[1] <= 0 {
+			b[1] = hi
+		}
+	}
+	def(&o.TransientBackoff, 250*time.Millisecond, 30*time.Second)
+	def(&o.RejectedBackoff, 5*time.Second, 5*time.Minute)
+	def(&o.ConflictBackoff, 2*time.Second, time.Minute)
+	if o.SendInterval <= 0 {
+		o.SendInterval = time.Second
+	}
+	if o.SendGlobalInterval <= 0 {
+		o.SendGlobalInterval = 34 * time.Millisecond
+	}
+	if o.DownloadAttempts <= 0 {
+		o.DownloadAttempts = 8
+	}
+}
+
+// Supervisor follows the telegramBotToken setting and keeps exactly one
+// poller running for the current token.
+type Supervisor struct {
+	rules    Rules
+	settings Settings
+	cursors  Cursors
+	opts     Options
+	log      *slog.Logger
+	status   *statusBox
+}
+
+// New builds a supervisor; Run starts it.
+func New(rules Rules, settings Settings, cursors Cursors, opts Options) *Supervisor {
+	opts.defaults()
+	return &Supervisor{
+		rules: rules, settings: settings, cursors: cursors, opts: opts,
+		log: opts.Logger.With("component", "telegram"), status: newStatusBox(),
+	}
+}
+
+// Status reports the runner's state for BotService.GetBotStatus.
+func (s *Supervisor) Status() server.BotStatus { return s.status.get() }
+
+// Run follows the setting until ctx ends. On every token change the
+// running poller is cancelled — its in-flight long poll aborted, not waited
+// out — and has fully stopped before the next one starts.
+func (s *Supervisor) Run(ctx context.Context) {
+	changes := s.settings.SubscribeSettings(ctx)
+	var current string
+	for {
+		st, err := s.settings.GetSystemSettings(ctx)
+		if err == nil {
+			current = st.TelegramBotToken
+			break
+		}
+		s.log.Error("read settings", "err", err)
+		if sleep(ctx, time.Second) != nil {
+			return
+		}
+	}
+	stop := s.start(ctx, current)
+	for {
+		select {
+		case st, ok := <-changes:
+			if !ok {
+				stop()
+				return
+			}
+			if st.TelegramBotToken == current {
+				continue
+			}
+			current = st.TelegramBotToken
+			stop()
+			s.log.Info("telegram bot token changed; restarting")
+			stop = s.start(ctx, current)
+		case <-ctx.Done():
+			stop()
+			return
+		}
+	}
+}
+
+// start launches a poller for the token and returns a function that
+// cancels it and waits until it has stopped.
+func (s *Supervisor) start(ctx context.Context, token string) (stop func()) {
+	ep, err := tgtoken.Parse(token)
+	if errors.Is(err, tgtoken.ErrEmpty) {
+		s.status.set(server.BotDisabled, "", "")
+		s.log.Info("telegram bot disabled (no token)")
+		return func() {}
+	}
+	if err != nil {
+		// The API validates tokens before storing them; this is a token
+		// written some other way.
+		s.status.set(server.BotError, "", "the stored token is invalid: "+err.Error())
+		return func() {}
+	}
+	pctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	p := newPoller(s, ep)
+	go func() {
+		defer close(done)
+		p.run(pctx)
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
