@@ -35,9 +35,9 @@ func TestDecodeUpdate(t *testing.T) {
 			files:   []string{"photo_b.jpg|image/jpeg"},
 		},
 		"document keeps name and type": {
-			raw:     `{"update_id":10,"message":{"message_id":4,"date":1,"chat":{"id":5,"type":"private"},"from":{"id":5,"is_bot":false,"first_name":"A"},"document":{"file_id":"d","file_unique_id":"du","file_name":"report.pdf","mime_type":"application/pdf","file_size":10}}}`,
-			wantID:  10,
-			files:   []string{"report.pdf|application/pdf"},
+			raw:    `{"update_id":10,"message":{"message_id":4,"date":1,"chat":{"id":5,"type":"private"},"from":{"id":5,"is_bot":false,"first_name":"A"},"document":{"file_id":"d","file_unique_id":"du","file_name":"report.pdf","mime_type":"application/pdf","file_size":10}}}`,
+			wantID: 10,
+			files:  []string{"report.pdf|application/pdf"},
 		},
 		"voice": {
 			raw:    `{"update_id":11,"message":{"message_id":5,"date":1,"chat":{"id":5,"type":"private"},"from":{"id":5,"is_bot":false,"first_name":"A"},"voice":{"file_id":"v","file_unique_id":"vu","duration":3}}}`,
