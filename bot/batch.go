@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
 
 	"github.com/memoria-app/memoria/server"
@@ -34,8 +35,12 @@ type prepared struct {
 	files  []server.ResourceInput
 	failed []failedFile
 	dup    bool  // already committed earlier (redelivery)
-	err    error // internal failure: the batch must be retried
+	err    error // internal failure while preparing: the batch is cut here
 	done   chan struct{}
+
+	result    store.IngestResult
+	commitErr error
+	refused   string // why the rules refused the message, for the reply
 }
 
 // userCache resolves Telegram senders once per batch.
@@ -67,8 +72,9 @@ func (h *batchHandler) lookup(ctx context.Context, c *userCache, telegramID int6
 }
 
 // handle processes a batch and returns the offset to confirm: one past the
-// last update whose effects are committed. err is set when an update could
-// not be committed; the updates from there on are fetched again.
+// last update up to which every effect is committed. err is set when an
+// update could not be committed; the updates from there on are fetched
+// again (those that did commit are then recognised by their keys).
 func (h *batchHandler) handle(ctx context.Context, raws []json.RawMessage) (int64, error) {
 	items := make([]*prepared, len(raws))
 	for i, raw := range raws {
@@ -92,27 +98,148 @@ func (h *batchHandler) handle(ctx context.Context, raws []json.RawMessage) (int6
 			}(it)
 		}
 	}()
-	var next int64
-	for _, it := range items {
+	// Wait for the preparations in order; an internal failure cuts the
+	// batch there.
+	var batchErr error
+	for i, it := range items {
 		select {
 		case <-it.done:
 		case <-ctx.Done():
-			return next, ctx.Err()
+			return 0, ctx.Err()
 		}
 		if it.err != nil {
-			return next, it.err
+			items, batchErr = items[:i], it.err
+			break
 		}
-		if err := h.commit(ctx, it); err != nil {
-			return next, err
+	}
+	failed := h.commitAll(ctx, items)
+	var next int64
+	for i, it := range items {
+		if failed >= 0 && i >= failed {
+			break
 		}
 		if it.in.updateID >= next {
 			next = it.in.updateID + 1
 		}
 	}
-	return next, nil
+	if failed >= 0 {
+		return next, fmt.Errorf("commit update %d: %w", items[failed].in.updateID, items[failed].commitErr)
+	}
+	return next, batchErr
 }
 
-// prepare does the slow, side-effect-free part of an update.
+// commitAll commits every item that stores something in one transaction,
+// then queues the replies. It returns the index of the first item that
+// failed internally, or -1.
+func (h *batchHandler) commitAll(ctx context.Context, items []*prepared) int {
+	var ops []server.IngestItem
+	var owners []*prepared
+	for _, it := range items {
+		if op, ok := h.operation(it); ok {
+			ops = append(ops, op)
+			owners = append(owners, it)
+		}
+	}
+	outcomes := h.p.sup.rules.IngestBatch(ctx, ops)
+	for i, it := range owners {
+		it.result, it.commitErr = outcomes[i].Result, outcomes[i].Err
+		if it.commitErr != nil && server.ErrorCode(it.commitErr) != server.CodeInternal {
+			h.retryRefused(ctx, it, ops[i])
+		}
+	}
+	failed := -1
+	for i, it := range items {
+		if it.commitErr != nil {
+			if failed < 0 {
+				failed = i
+			}
+			h.p.log.Error("update not committed", "update_id", it.in.updateID, "err", it.commitErr)
+			continue
+		}
+		h.reply(it)
+	}
+	return failed
+}
+
+// operation is what an update asks of the rules, if anything.
+func (h *batchHandler) operation(it *prepared) (server.IngestItem, bool) {
+	in := it.in
+	if in.message == nil || it.user == nil || it.dup {
+		return server.IngestItem{}, false
+	}
+	actor := &server.Actor{User: *it.user, Source: store.SourceTelegram}
+	if in.unsupported != "" {
+		return server.IngestItem{Actor: actor, Input: server.IngestInput{Key: it.key, NoMemo: true}}, true
+	}
+	content := in.content
+	if content == "" && len(it.files) == 0 && len(it.failed) > 0 && in.mediaGroupID == "" {
+		content = "_(" + it.failed[0].name + " could not be saved from Telegram)_"
+	}
+	input := server.IngestInput{Key: it.key, Content: content, Files: it.files}
+	if in.mediaGroupID != "" {
+		input.GroupKey = albumKey(h.p.botID, in)
+	}
+	return server.IngestItem{Actor: actor, Input: input}, true
+}
+
+// retryRefused handles an update the rules refused (e.g. a file over the
+// upload limit): it keeps the text and reports the files; if even that is
+// refused, the update is recorded as handled and the user told why.
+func (h *batchHandler) retryRefused(ctx context.Context, it *prepared, op server.IngestItem) {
+	h.p.log.Warn("message refused by the rules; saving without its files", "update_id", it.in.updateID, "err", it.commitErr)
+	reason := it.commitErr.Error()
+	for _, f := range op.Input.Files {
+		it.failed = append(it.failed, failedFile{f.Filename, reason})
+	}
+	op.Input.Files = nil
+	out := h.p.sup.rules.IngestBatch(ctx, []server.IngestItem{op})[0]
+	if out.Err == nil || server.ErrorCode(out.Err) == server.CodeInternal {
+		it.result, it.commitErr = out.Result, out.Err
+		return
+	}
+	op.Input = server.IngestInput{Key: it.key, NoMemo: true}
+	out = h.p.sup.rules.IngestBatch(ctx, []server.IngestItem{op})[0]
+	it.result, it.commitErr = out.Result, out.Err
+	it.refused = reason
+}
+
+// reply queues what the sender of a committed update should hear.
+func (h *batchHandler) reply(it *prepared) {
+	in := it.in
+	send := func(text string, confirm bool) {
+		h.p.sender.enqueue(outMessage{chatID: in.chatID, replyTo: in.messageID, text: text, confirm: confirm})
+	}
+	switch {
+	case in.message == nil:
+		h.p.log.Debug("update skipped", "update_id", in.updateID, "reason", in.skip)
+	case it.user == nil:
+		if !in.private {
+			return // groups: stay silent toward unlinked senders
+		}
+		if in.mediaGroupID != "" {
+			if h.unlinkedAlbums[in.mediaGroupID] {
+				return
+			}
+			h.unlinkedAlbums[in.mediaGroupID] = true
+		}
+		send(replyUnlinked(in.fromID), false)
+	case it.dup || it.result.Duplicate:
+	case it.refused != "":
+		send(replyNotSaved+it.refused, false)
+	case in.unsupported != "":
+		send(replyUnsupported(in.unsupported), false)
+	default:
+		if !it.result.Appended {
+			send(replySaved(1, in.mediaGroupID != ""), true)
+		}
+		if len(it.failed) > 0 {
+			send(replyFilesFailed(it.failed, true), false)
+		}
+	}
+}
+
+// prepare does the slow, side-effect-free part of an update: who sent it,
+// and its files.
 func (h *batchHandler) prepare(ctx context.Context, cache *userCache, it *prepared) {
 	in := it.in
 	if in.message == nil {
@@ -151,77 +278,4 @@ func (h *batchHandler) prepare(ctx context.Context, cache *userCache, it *prepar
 		}
 		it.files = append(it.files, server.ResourceInput{Filename: f.name, Type: f.mime, Content: bytes.NewReader(data)})
 	}
-}
-
-// commit applies a prepared update and queues its reply.
-func (h *batchHandler) commit(ctx context.Context, it *prepared) error {
-	in := it.in
-	log := h.p.log.With("update_id", in.updateID)
-	switch {
-	case in.message == nil:
-		log.Debug("update skipped", "reason", in.skip)
-		return nil
-	case it.user == nil:
-		if !in.private {
-			return nil // groups: stay silent toward unlinked senders
-		}
-		if in.mediaGroupID != "" {
-			if h.unlinkedAlbums[in.mediaGroupID] {
-				return nil
-			}
-			h.unlinkedAlbums[in.mediaGroupID] = true
-		}
-		h.p.sender.enqueue(outMessage{chatID: in.chatID, replyTo: in.messageID, text: replyUnlinked(in.fromID)})
-		return nil
-	case it.dup:
-		return nil
-	}
-	actx := server.WithActor(ctx, &server.Actor{User: *it.user, Source: store.SourceTelegram})
-	if in.unsupported != "" {
-		if _, err := h.p.sup.rules.Ingest(actx, server.IngestInput{Key: it.key, NoMemo: true}); err != nil {
-			return err
-		}
-		h.p.sender.enqueue(outMessage{chatID: in.chatID, replyTo: in.messageID, text: replyUnsupported(in.unsupported)})
-		return nil
-	}
-	content := in.content
-	if content == "" && len(it.files) == 0 && len(it.failed) > 0 && in.mediaGroupID == "" {
-		content = "_(" + it.failed[0].name + " could not be saved from Telegram)_"
-	}
-	input := server.IngestInput{Key: it.key, Content: content, Files: it.files}
-	if in.mediaGroupID != "" {
-		input.GroupKey = albumKey(h.p.botID, in)
-	}
-	res, err := h.p.sup.rules.Ingest(actx, input)
-	if err != nil && server.ErrorCode(err) != server.CodeInternal {
-		// The rules refused it (e.g. a file over the upload limit): keep
-		// the text, report the files.
-		log.Warn("message refused by the rules; saving without its files", "err", err)
-		for _, f := range it.files {
-			it.failed = append(it.failed, failedFile{f.Filename, err.Error()})
-		}
-		input.Files = nil
-		res, err = h.p.sup.rules.Ingest(actx, input)
-		if err != nil && server.ErrorCode(err) != server.CodeInternal {
-			if _, err := h.p.sup.rules.Ingest(actx, server.IngestInput{Key: it.key, NoMemo: true}); err != nil {
-				return err
-			}
-			h.p.sender.enqueue(outMessage{chatID: in.chatID, replyTo: in.messageID, text: replyNotSaved + err.Error()})
-			return nil
-		}
-	}
-	if err != nil {
-		return err
-	}
-	if res.Duplicate {
-		return nil
-	}
-	if !res.Appended {
-		h.p.sender.enqueue(outMessage{chatID: in.chatID, replyTo: in.messageID, text: replySaved(1, in.mediaGroupID != ""), confirm: true})
-	}
-	if len(it.failed) > 0 {
-		h.p.sender.enqueue(outMessage{chatID: in.chatID, replyTo: in.messageID, text: replyFilesFailed(it.failed, true)})
-	}
-	log.Debug("saved", "memo", res.Memo.ID, "files", len(it.files), "appended", res.Appended)
-	return nil
 }

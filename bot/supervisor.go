@@ -20,7 +20,7 @@ import (
 type Rules interface {
 	UserByTelegramID(ctx context.Context, telegramUserID int64) (store.User, error)
 	Ingested(ctx context.Context, key string) (bool, error)
-	Ingest(ctx context.Context, in server.IngestInput) (store.IngestResult, error)
+	IngestBatch(ctx context.Context, items []server.IngestItem) []server.IngestOutcome
 }
 
 // Settings is the settings feed; *store.DB.

@@ -13,11 +13,24 @@ import (
 type IngestInput struct {
 	Key      string
 	GroupKey string
-	// Content of the memo to create; with Files empty and Content empty
-	// and NoMemo set, the event is only recorded as handled.
+	// Content and Files of the memo to create (or, with GroupKey, to add
+	// to the group's memo). NoMemo records the event as handled without
+	// storing anything.
 	Content string
 	Files   []ResourceInput
 	NoMemo  bool
+}
+
+// IngestItem is an event with the user it acts for.
+type IngestItem struct {
+	Actor *Actor
+	Input IngestInput
+}
+
+// IngestOutcome is what became of one IngestItem.
+type IngestOutcome struct {
+	Result store.IngestResult
+	Err    error // a rules error (refused) or an internal one
 }
 
 // Ingested reports whether an event key was already applied, so a client
@@ -26,52 +39,93 @@ func (r *Rules) Ingested(ctx context.Context, key string) (bool, error) {
 	return r.db.HasIngested(ctx, key)
 }
 
-// Ingest applies an external event exactly once for the actor: a memo (or
-// an addition to the GroupKey's memo) with the actor's default visibility
-// and source, its files, and the event key, in one transaction.
+// Ingest applies one external event exactly once for the actor in ctx.
 func (r *Rules) Ingest(ctx context.Context, in IngestInput) (store.IngestResult, error) {
 	a, err := requireActor(ctx)
 	if err != nil {
 		return store.IngestResult{}, err
 	}
+	out := r.IngestBatch(ctx, []IngestItem{{Actor: a, Input: in}})
+	return out[0].Result, out[0].Err
+}
+
+// IngestBatch applies events in order, each exactly once, in one
+// transaction: a memo (or an addition to the GroupKey's memo) for each
+// item's actor, with the actor's default visibility and source, its files,
+// and the event key. An item the rules refuse fails alone.
+func (r *Rules) IngestBatch(ctx context.Context, items []IngestItem) []IngestOutcome {
+	out := make([]IngestOutcome, len(items))
+	reqs := make([]store.Ingest, 0, len(items))
+	idx := make([]int, 0, len(items))
+	written := make([][]string, len(items))
+	visibility := map[int64]store.Visibility{}
+	for i, it := range items {
+		req, files, err := r.prepareIngest(ctx, it, visibility)
+		written[i] = files
+		if err != nil {
+			out[i].Err = err
+			r.files.Remove(files...)
+			continue
+		}
+		reqs = append(reqs, req)
+		idx = append(idx, i)
+	}
+	if len(reqs) == 0 {
+		return out
+	}
+	results, errs := r.db.IngestMany(ctx, reqs)
+	for j, i := range idx {
+		out[i] = IngestOutcome{Result: results[j], Err: errs[j]}
+		if errs[j] != nil || results[j].Duplicate {
+			r.files.Remove(written[i]...)
+		}
+	}
+	return out
+}
+
+// prepareIngest validates an item and writes its files.
+func (r *Rules) prepareIngest(ctx context.Context, it IngestItem, visibility map[int64]store.Visibility) (store.Ingest, []string, error) {
+	a, in := it.Actor, it.Input
+	if a == nil {
+		return store.Ingest{}, nil, errUnauthenticated
+	}
 	if in.Key == "" {
-		return store.IngestResult{}, errors.New("ingest: empty key")
+		return store.Ingest{}, nil, errors.New("ingest: empty key")
 	}
 	req := store.Ingest{Key: in.Key, GroupKey: in.GroupKey}
-	if !in.NoMemo {
-		if err := validateContent(in.Content); err != nil {
-			return store.IngestResult{}, err
-		}
-		vis, err := r.resolveVisibility(ctx, a.User.ID, "")
-		if err != nil {
-			return store.IngestResult{}, err
-		}
-		req.Memo = &store.Memo{
-			CreatorID: a.User.ID, Content: in.Content, Visibility: vis,
-			Tags: ExtractTags(in.Content), Source: a.Source,
-		}
-		var written []string
-		for _, f := range in.Files {
-			res, err := r.writeFile(f)
-			if err != nil {
-				r.files.Remove(written...)
-				return store.IngestResult{}, fmt.Errorf("store %q: %w", f.Filename, err)
-			}
-			written = append(written, res.StoragePath)
-			req.Resources = append(req.Resources, res)
-		}
-		out, err := r.db.Ingest(ctx, req)
-		if err != nil || out.Duplicate {
-			r.files.Remove(written...)
-		}
-		return out, err
+	if in.NoMemo {
+		return req, nil, nil
 	}
-	return r.db.Ingest(ctx, req)
+	if err := validateContent(in.Content); err != nil {
+		return store.Ingest{}, nil, err
+	}
+	vis, ok := visibility[a.User.ID]
+	if !ok {
+		var err error
+		if vis, err = r.resolveVisibility(ctx, a.User.ID, ""); err != nil {
+			return store.Ingest{}, nil, err
+		}
+		visibility[a.User.ID] = vis
+	}
+	req.Memo = &store.Memo{
+		CreatorID: a.User.ID, Content: in.Content, Visibility: vis,
+		Tags: ExtractTags(in.Content), Source: a.Source,
+	}
+	var written []string
+	for _, f := range in.Files {
+		res, err := r.writeFile(f)
+		if err != nil {
+			return store.Ingest{}, written, fmt.Errorf("store %q: %w", f.Filename, err)
+		}
+		written = append(written, res.StoragePath)
+		req.Resources = append(req.Resources, res)
+	}
+	return req, written, nil
 }
 
 // UserByTelegramID returns the user who linked a Telegram user id
-// (store.ErrNotFound wrapped as NotFound if nobody did). The bot uses it to
-// pick the acting user; it grants nothing by itself.
+// (NotFound if nobody did). The bot uses it to pick the acting user; it
+// grants nothing by itself.
 func (r *Rules) UserByTelegramID(ctx context.Context, telegramUserID int64) (store.User, error) {
 	u, err := r.db.GetUserByTelegramID(ctx, telegramUserID)
 	return u, notFoundAs(err, "linked user")

@@ -38,33 +38,74 @@ type IngestResult struct {
 func (db *DB) Ingest(ctx context.Context, in Ingest) (IngestResult, error) {
 	var out IngestResult
 	err := db.tx(ctx, func(tx *gorm.DB) error {
-		var seen idempotencyKeyRow
-		err := tx.Take(&seen, "key = ?", in.Key).Error
-		if err == nil {
-			out.Duplicate = true
-			if seen.MemoID != nil {
-				var row memoRow
-				if err := tx.Take(&row, "id = ?", *seen.MemoID).Error; err == nil {
-					out.Memo = row.toMemo()
-				}
-			}
-			return nil
-		}
-		if !errors.Is(err, gorm.ErrRecordNotFound) {
-			return err
-		}
-		key := idempotencyKeyRow{Key: in.Key, CreatedAt: micros(time.Now())}
-		if in.Memo != nil {
-			m, appended, err := ingestMemo(tx, in)
-			if err != nil {
-				return err
-			}
-			out.Memo, out.Appended = m, appended
-			key.MemoID = &m.ID
-		}
-		return tx.Create(&key).Error
+		var err error
+		out, err = ingestOne(tx, in)
+		return err
 	})
 	return out, err
+}
+
+// IngestMany applies several events in order in one transaction, each in a
+// savepoint of its own: results[i] and errs[i] describe ins[i], and one
+// failing event does not undo the others.
+func (db *DB) IngestMany(ctx context.Context, ins []Ingest) ([]IngestResult, []error) {
+	results := make([]IngestResult, len(ins))
+	errs := make([]error, len(ins))
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		for i, in := range ins {
+			if err := tx.Exec("SAVEPOINT ingest").Error; err != nil {
+				return err
+			}
+			results[i], errs[i] = ingestOne(tx, in)
+			if errs[i] != nil {
+				errs[i] = translate(errs[i])
+				if err := tx.Exec("ROLLBACK TO ingest").Error; err != nil {
+					return err
+				}
+			}
+			if err := tx.Exec("RELEASE ingest").Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i], results[i] = err, IngestResult{}
+			}
+		}
+	}
+	return results, errs
+}
+
+func ingestOne(tx *gorm.DB, in Ingest) (IngestResult, error) {
+	var out IngestResult
+	var seen idempotencyKeyRow
+	err := tx.Take(&seen, "key = ?", in.Key).Error
+	if err == nil {
+		out.Duplicate = true
+		if seen.MemoID != nil {
+			var row memoRow
+			if err := tx.Take(&row, "id = ?", *seen.MemoID).Error; err == nil {
+				out.Memo = row.toMemo()
+			}
+		}
+		return out, nil
+	}
+	if !errors.Is(err, gorm.ErrRecordNotFound) {
+		return out, err
+	}
+	key := idempotencyKeyRow{Key: in.Key, CreatedAt: micros(time.Now())}
+	if in.Memo != nil {
+		m, appended, err := ingestMemo(tx, in)
+		if err != nil {
+			return out, err
+		}
+		out.Memo, out.Appended = m, appended
+		key.MemoID = &m.ID
+	}
+	return out, tx.Create(&key).Error
 }
 
 func ingestMemo(tx *gorm.DB, in Ingest) (Memo, bool, error) {
@@ -118,6 +159,9 @@ func ingestMemo(tx *gorm.DB, in Ingest) (Memo, bool, error) {
 		if err := tx.Create(&row).Error; err != nil {
 			return Memo{}, false, err
 		}
+	}
+	if len(in.Resources) == 0 && !appended {
+		return m, false, nil
 	}
 	return m, appended, loadResources(tx, []*Memo{&m})
 }

@@ -220,3 +220,35 @@ func TestConcurrentWritersNeverSeeBusy(t *testing.T) {
 		t.Fatalf("memos = %d, want %d", len(ms), workers*each)
 	}
 }
+
+func TestIngestManyIsolatesFailures(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	u := mustUser(t, db, "u")
+	memo := func(creator int64, content string) *store.Memo {
+		return &store.Memo{CreatorID: creator, Content: content, Visibility: store.VisibilityPrivate, Source: store.SourceTelegram}
+	}
+	ins := []store.Ingest{
+		{Key: "a", Memo: memo(u.ID, "first")},
+		{Key: "b", Memo: memo(9999, "no such user: the foreign key fails")},
+		{Key: "c", Memo: memo(u.ID, "third")},
+		{Key: "a", Memo: memo(u.ID, "first again")},
+	}
+	res, errs := db.IngestMany(ctx, ins)
+	if errs[0] != nil || errs[2] != nil || errs[3] != nil {
+		t.Fatalf("errs = %v", errs)
+	}
+	if errs[1] == nil {
+		t.Fatal("the bad event did not fail")
+	}
+	if !res[3].Duplicate || res[3].Memo.ID != res[0].Memo.ID {
+		t.Fatalf("a key repeated within the batch must be a duplicate: %+v", res[3])
+	}
+	ms, _ := db.ListMemos(ctx, store.MemoQuery{CreatorID: u.ID, Limit: 10})
+	if len(ms) != 2 {
+		t.Fatalf("memos = %d, want 2", len(ms))
+	}
+	if ok, _ := db.HasIngested(ctx, "b"); ok {
+		t.Fatal("the failed event's key was recorded")
+	}
+}
