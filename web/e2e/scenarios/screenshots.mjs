@@ -4,7 +4,10 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DESKTOP, PHONE } from '../lib/browser.mjs';
 import { makePng } from '../lib/fixtures.mjs';
+import { waitFor } from '../lib/processes.mjs';
 import { closeSettings, imagesLoaded, memoWith, openSettings, signUp } from '../lib/ui.mjs';
+
+const BOT_TOKEN = '7000000001:AAHscreenshotTokenForDocs_only-1';
 
 const seedMemos = [
   {
@@ -33,6 +36,11 @@ export default {
   async run(t) {
     const out = t.screenshotsDir;
     mkdirSync(out, { recursive: true });
+    const fake = await t.step('start the fake Telegram Bot API with a bot', async () => {
+      const f = await t.fakeTelegram();
+      await f.createBot({ token: BOT_TOKEN, username: 'memoria_notes_bot' });
+      return f;
+    });
     const server = await t.step('start memoria', () => t.memoria());
     const { page } = await t.actor('ada', { baseURL: server.url, viewport: DESKTOP });
 
@@ -51,6 +59,10 @@ export default {
       await dialog.getByLabel('Telegram UserID').fill('123456789');
       await dialog.getByRole('button', { name: 'Save' }).first().click();
       await dialog.getByText('linked to Telegram user 123456789').waitFor();
+      dialog = await openSettings(page, 'System');
+      await dialog.getByLabel('Telegram Token').fill(`${fake.url}/bot${BOT_TOKEN}`);
+      await dialog.getByRole('button', { name: 'Save' }).first().click();
+      await dialog.getByRole('status').filter({ hasText: 'Connected as @memoria_notes_bot' }).waitFor({ timeout: 20000 });
       await closeSettings(page);
 
       const composer = page.getByRole('form', { name: 'New memo' });
@@ -65,6 +77,22 @@ export default {
         await memoWith(page, first).waitFor();
         if (m.pin) await memoWith(page, first).getByRole('button', { name: 'Pin' }).click();
       }
+
+      await fake.sendPhoto({
+        token: BOT_TOKEN,
+        from: { id: 123456789, first_name: 'Ada' },
+        caption: 'Harbour at dusk, sent from my phone #photos',
+        photo: makePng(800, 450, [30, 50, 110], [240, 150, 90]),
+      });
+      await waitFor(
+        'the Telegram memo',
+        async () => {
+          await page.getByRole('button', { name: 'Refresh' }).click();
+          await page.getByRole('button', { name: 'Refresh' }).waitFor();
+          return (await memoWith(page, 'Harbour at dusk').count()) > 0;
+        },
+        { timeoutMs: 20000, intervalMs: 500 },
+      );
     });
 
     for (const [label, viewport] of [
@@ -74,7 +102,7 @@ export default {
       await t.step(`screenshots at ${label} width`, async () => {
         await page.setViewportSize(viewport);
         await page.goto('/');
-        await memoWith(page, 'Weekend hike').waitFor();
+        await memoWith(page, 'Harbour at dusk').waitFor();
         await imagesLoaded(page.getByRole('region', { name: 'Memos' }));
         await page.evaluate(() => window.scrollTo(0, 0));
         await page.screenshot({ path: path.join(out, `timeline-${label}.png`) });
