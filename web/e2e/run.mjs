@@ -39,6 +39,7 @@ if (selected.length === 0) {
 
 const workDir = mkdtempSync(path.join(os.tmpdir(), 'memoria-e2e-'));
 let browser;
+let interrupted = '';
 
 async function cleanup() {
   await browser?.close().catch(() => {});
@@ -46,11 +47,20 @@ async function cleanup() {
   if (!process.env.E2E_KEEP_TMP) rmSync(workDir, { recursive: true, force: true });
 }
 process.on('exit', killAllNow);
+// On Ctrl+C: stop the browser and the servers now (the running scenario then
+// fails fast), start nothing new, and let the main flow clean up and exit.
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
+    if (interrupted) return;
+    interrupted = sig;
     console.error(`\n${sig}: stopping…`);
-    cleanup().finally(() => process.exit(130));
+    void browser?.close().catch(() => {});
+    void stopAll();
   });
+}
+
+function checkInterrupted() {
+  if (interrupted) throw new Error(`interrupted by ${interrupted}`);
 }
 
 function ms(start) {
@@ -101,11 +111,13 @@ async function runScenario(scenario, bins) {
     repoDir,
     screenshotsDir: path.join(repoDir, 'docs', 'screenshots'),
     async memoria() {
+      checkInterrupted();
       const s = await startMemoria({ binary: bins.memoria, workDir, name: scenario.name });
       servers.push(s);
       return s;
     },
     async fakeTelegram() {
+      checkInterrupted();
       if (!bins.faketelegram) throw new Error('the fake Telegram Bot API (bot/telegramtest/cmd/faketelegram) is not in the tree yet');
       const f = await startFakeTelegram({ binary: bins.faketelegram, workDir, name: scenario.name });
       servers.push(f);
@@ -173,9 +185,14 @@ let failed = 0;
 try {
   const tAll = performance.now();
   const bins = await build();
+  checkInterrupted();
   browser = await timed('launching Chromium', () => launchBrowser());
+  checkInterrupted();
   const results = [];
-  for (const s of selected) results.push(await runScenario(s, bins));
+  for (const s of selected) {
+    if (interrupted) break;
+    results.push(await runScenario(s, bins));
+  }
   failed = results.filter((r) => !r.ok).length;
   console.log('\nSummary');
   for (const r of results) {
@@ -188,4 +205,4 @@ try {
 } finally {
   await cleanup();
 }
-process.exit(failed ? 1 : 0);
+process.exit(interrupted ? 130 : failed ? 1 : 0);
