@@ -6,9 +6,12 @@
 //   npm run e2e                      all scenarios
 //   npm run e2e -- non-admin         only the named ones
 //   E2E_SKIP_BUILD=1 npm run e2e     reuse web/dist and the binaries
+//   node e2e/run.mjs --docs screenshots   (npm run screenshots) write the
+//                                    screenshots to docs/screenshots/ instead
+//                                    of e2e/artifacts/screenshots/
 //
 // Exits non-zero if any scenario fails; failed scenarios leave screenshots
-// and server logs in web/e2e/artifacts/. Every process it started is stopped.
+// and server logs in web/e2e/artifacts/failed-<scenario>/. Every process it started is stopped.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,7 +33,11 @@ const artifactsDir = path.join(here, 'artifacts');
 /** @type {{name: string, description: string, run: (t: any) => Promise<void>}[]} */
 const all = [telegramStory, composeEditDelete, nonAdmin, screenshots];
 
-const wanted = process.argv.slice(2);
+const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const screenshotsDir = flags.includes('--docs')
+  ? path.join(repoDir, 'docs', 'screenshots')
+  : path.join(artifactsDir, 'screenshots');
 const selected = wanted.length ? all.filter((s) => wanted.includes(s.name)) : all;
 if (selected.length === 0) {
   console.error(`no scenario named ${wanted.join(', ')}; have: ${all.map((s) => s.name).join(', ')}`);
@@ -109,7 +116,7 @@ async function runScenario(scenario, bins) {
   const t = {
     workDir,
     repoDir,
-    screenshotsDir: path.join(repoDir, 'docs', 'screenshots'),
+    screenshotsDir,
     async memoria() {
       checkInterrupted();
       const s = await startMemoria({ binary: bins.memoria, workDir, name: scenario.name });
@@ -145,6 +152,8 @@ async function runScenario(scenario, bins) {
   };
 
   console.log(`\n▶ ${scenario.name}: ${scenario.description}`);
+  const failDir = path.join(artifactsDir, `failed-${scenario.name}`);
+  rmSync(failDir, { recursive: true, force: true });
   const t0 = performance.now();
   let error;
   try {
@@ -157,8 +166,7 @@ async function runScenario(scenario, bins) {
   const seconds = (performance.now() - t0) / 1000;
 
   if (error) {
-    const dir = path.join(artifactsDir, scenario.name);
-    rmSync(dir, { recursive: true, force: true });
+    const dir = failDir;
     mkdirSync(dir, { recursive: true });
     for (const a of actors) {
       await a.page.screenshot({ path: path.join(dir, `${a.name}.png`), fullPage: true }).catch(() => {});

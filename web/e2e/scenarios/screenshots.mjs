@@ -1,4 +1,4 @@
-// Screenshots for docs/screenshots/: the timeline and the settings sections
+// Screenshots (docs/screenshots/ with --docs): the timeline and the settings sections
 // at desktop (1280×800) and phone (390×844) width, from a seeded instance.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -31,7 +31,7 @@ const seedMemos = [
 
 export default {
   name: 'screenshots',
-  description: 'seed an instance and save screenshots to docs/screenshots/',
+  description: 'seed an instance and screenshot the timeline and settings at desktop and phone width',
   /** @param {any} t */
   async run(t) {
     const out = t.screenshotsDir;
