@@ -32,7 +32,7 @@ type prepared struct {
 	in     incoming
 	key    string
 	user   *store.User // nil: sender not linked
-	files  []server.ResourceInput
+	files  []server.StagedFile
 	failed []failedFile
 	dup    bool  // already committed earlier (redelivery)
 	err    error // internal failure while preparing: the batch is cut here
@@ -175,7 +175,7 @@ func (h *batchHandler) operation(it *prepared) (server.IngestItem, bool) {
 	if content == "" && len(it.files) == 0 && len(it.failed) > 0 && in.mediaGroupID == "" {
 		content = "_(" + it.failed[0].name + " could not be saved from Telegram)_"
 	}
-	input := server.IngestInput{Key: it.key, Content: content, Files: it.files}
+	input := server.IngestInput{Key: it.key, Content: content, Staged: it.files}
 	if in.mediaGroupID != "" {
 		input.GroupKey = albumKey(h.p.botID, in)
 	}
@@ -188,10 +188,10 @@ func (h *batchHandler) operation(it *prepared) (server.IngestItem, bool) {
 func (h *batchHandler) retryRefused(ctx context.Context, it *prepared, op server.IngestItem) {
 	h.p.log.Warn("message refused by the rules; saving without its files", "update_id", it.in.updateID, "err", it.commitErr)
 	reason := it.commitErr.Error()
-	for _, f := range op.Input.Files {
-		it.failed = append(it.failed, failedFile{f.Filename, reason})
+	for _, f := range op.Input.Staged {
+		it.failed = append(it.failed, failedFile{f.Filename(), reason})
 	}
-	op.Input.Files = nil
+	op.Input.Staged = nil
 	out := h.p.sup.rules.IngestBatch(ctx, []server.IngestItem{op})[0]
 	if out.Err == nil || server.ErrorCode(out.Err) == server.CodeInternal {
 		it.result, it.commitErr = out.Result, out.Err
@@ -276,6 +276,17 @@ func (h *batchHandler) prepare(ctx context.Context, cache *userCache, it *prepar
 			it.failed = append(it.failed, failedFile{f.name, reason})
 			continue
 		}
-		it.files = append(it.files, server.ResourceInput{Filename: f.name, Type: f.mime, Content: bytes.NewReader(data)})
+		// Written (and synced) here, in parallel with the other updates
+		// of the batch, rather than inside the transaction.
+		staged, err := h.p.sup.rules.StageFile(server.ResourceInput{Filename: f.name, Type: f.mime, Content: bytes.NewReader(data)})
+		if err != nil {
+			if server.ErrorCode(err) == server.CodeInternal {
+				it.err = err
+				return
+			}
+			it.failed = append(it.failed, failedFile{f.name, err.Error()})
+			continue
+		}
+		it.files = append(it.files, staged)
 	}
 }

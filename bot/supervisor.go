@@ -21,6 +21,8 @@ type Rules interface {
 	UserByTelegramID(ctx context.Context, telegramUserID int64) (store.User, error)
 	Ingested(ctx context.Context, key string) (bool, error)
 	IngestBatch(ctx context.Context, items []server.IngestItem) []server.IngestOutcome
+	StageFile(in server.ResourceInput) (server.StagedFile, error)
+	DiscardStaged(files ...server.StagedFile)
 }
 
 // Settings is the settings feed; *store.DB.

@@ -18,7 +18,32 @@ type IngestInput struct {
 	// storing anything.
 	Content string
 	Files   []ResourceInput
-	NoMemo  bool
+	// Staged are files already written with StageFile (in parallel, ahead
+	// of the transaction); they follow Files.
+	Staged []StagedFile
+	NoMemo bool
+}
+
+// StagedFile is a file written ahead of the Ingest that attaches it.
+type StagedFile struct {
+	res store.Resource
+}
+
+// Filename is the staged file's name.
+func (f StagedFile) Filename() string { return f.res.Filename }
+
+// StageFile validates and writes a file for a later Ingest. A file that is
+// never ingested must be given to DiscardStaged (or is swept at start-up).
+func (r *Rules) StageFile(in ResourceInput) (StagedFile, error) {
+	res, err := r.writeFile(in)
+	return StagedFile{res: res}, err
+}
+
+// DiscardStaged removes staged files that will not be ingested.
+func (r *Rules) DiscardStaged(files ...StagedFile) {
+	for _, f := range files {
+		r.files.Remove(f.res.StoragePath)
+	}
 }
 
 // IngestItem is an event with the user it acts for.
@@ -86,24 +111,29 @@ func (r *Rules) IngestBatch(ctx context.Context, items []IngestItem) []IngestOut
 // prepareIngest validates an item and writes its files.
 func (r *Rules) prepareIngest(ctx context.Context, it IngestItem, visibility map[int64]store.Visibility) (store.Ingest, []string, error) {
 	a, in := it.Actor, it.Input
+	var staged []string
+	for _, f := range in.Staged {
+		staged = append(staged, f.res.StoragePath)
+	}
 	if a == nil {
-		return store.Ingest{}, nil, errUnauthenticated
+		return store.Ingest{}, staged, errUnauthenticated
 	}
 	if in.Key == "" {
-		return store.Ingest{}, nil, errors.New("ingest: empty key")
+		return store.Ingest{}, staged, errors.New("ingest: empty key")
 	}
 	req := store.Ingest{Key: in.Key, GroupKey: in.GroupKey}
 	if in.NoMemo {
+		r.files.Remove(staged...)
 		return req, nil, nil
 	}
 	if err := validateContent(in.Content); err != nil {
-		return store.Ingest{}, nil, err
+		return store.Ingest{}, staged, err
 	}
 	vis, ok := visibility[a.User.ID]
 	if !ok {
 		var err error
 		if vis, err = r.resolveVisibility(ctx, a.User.ID, ""); err != nil {
-			return store.Ingest{}, nil, err
+			return store.Ingest{}, staged, err
 		}
 		visibility[a.User.ID] = vis
 	}
@@ -112,6 +142,9 @@ func (r *Rules) prepareIngest(ctx context.Context, it IngestItem, visibility map
 		Tags: ExtractTags(in.Content), Source: a.Source,
 	}
 	var written []string
+	for _, f := range in.Staged {
+		written = append(written, f.res.StoragePath)
+	}
 	for _, f := range in.Files {
 		res, err := r.writeFile(f)
 		if err != nil {
@@ -119,6 +152,9 @@ func (r *Rules) prepareIngest(ctx context.Context, it IngestItem, visibility map
 		}
 		written = append(written, res.StoragePath)
 		req.Resources = append(req.Resources, res)
+	}
+	for _, f := range in.Staged {
+		req.Resources = append(req.Resources, f.res)
 	}
 	return req, written, nil
 }
