@@ -307,13 +307,7 @@ func (f faultJSON) fault() (Fault, error) {
 	if err != nil {
 		return Fault{}, err
 	}
-	methods := f.Methods
-	for i, m := range methods {
-		if m == "download" {
-			methods[i] = Download
-		}
-	}
-	return Fault{Kind: kind, RetryAfter: f.RetryAfter, Delay: time.Duration(f.DelayMS) * time.Millisecond, Methods: methods}, nil
+	return Fault{Kind: kind, RetryAfter: f.RetryAfter, Delay: time.Duration(f.DelayMS) * time.Millisecond, Methods: f.Methods}, nil
 }
 
 // POST /_fake/bots/{id}/faults

@@ -74,8 +74,12 @@ type Fault struct {
 	Methods []string
 }
 
+// matches reports whether the fault applies to method. "download" is
+// accepted for Download.
 func (f Fault) matches(method string) bool {
-	return len(f.Methods) == 0 || slices.ContainsFunc(f.Methods, func(m string) bool { return strings.EqualFold(m, method) })
+	return len(f.Methods) == 0 || slices.ContainsFunc(f.Methods, func(m string) bool {
+		return strings.EqualFold(m, method) || method == Download && strings.EqualFold(m, "download")
+	})
 }
 
 // faultState is a bot's pending faults. It is guarded by the bot's mutex.
