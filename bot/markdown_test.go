@@ -406,11 +406,11 @@ func TestEntitiesToMarkdownBlockquote(t *testing.T) {
 
 func TestEntitiesToMarkdownLinks(t *testing.T) {
 	runMarkdownCases(t, map[string]mdCase{
-		"brackets in link text are escaped": {
+		"text_link without a URL stays plain": {
 			text: "see [1] now", entities: []gotgbot.MessageEntity{raw("text_link", 4, 3)},
-			want: "see [1] now", // no URL: not a link
+			want: "see [1] now",
 		},
-		"escaped brackets": {
+		"brackets in link text are escaped": {
 			text: "see [1] now", entities: []gotgbot.MessageEntity{link("see [1] now", "[1]", "https://x.test")},
 			want: `see [\[1\]](https://x.test) now`,
 		},
