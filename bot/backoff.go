@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/PaulSonOfLars/gotgbot/v2"
@@ -86,6 +87,15 @@ func describe(err error) string {
 	var te *gotgbot.TelegramError
 	if errors.As(err, &te) {
 		return fmt.Sprintf("%s: %d %s", te.Method, te.Code, te.Description)
+	}
+	// Transport errors quote the request URL, which holds the token: keep
+	// only the cause ("connection refused", "i/o timeout", …).
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if ue.Timeout() {
+			return "the request timed out"
+		}
+		return ue.Err.Error()
 	}
 	return err.Error()
 }

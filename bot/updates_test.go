@@ -2,6 +2,9 @@ package bot
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -143,5 +146,12 @@ func TestSenderMergesConfirmations(t *testing.T) {
 	}
 	if q[0].count != 5 || q[0].replyTo != 5 || !strings.Contains(q[0].text, "5 messages") {
 		t.Fatalf("merged confirmation = %+v", q[0])
+	}
+}
+
+func TestDescribeKeepsTheURLOut(t *testing.T) {
+	err := fmt.Errorf("failed to execute POST request to getMe: %w", &url.Error{Op: "Post", URL: "http://h/bot123:SECRET/getMe", Err: errors.New("dial tcp: connection refused")})
+	if got := describe(err); strings.Contains(got, "SECRET") || !strings.Contains(got, "connection refused") {
+		t.Fatalf("describe = %q", got)
 	}
 }
