@@ -126,7 +126,11 @@ func run(cfg config) error {
 				return err
 			}
 		}
-		if err := ph.run(template); err != nil {
+		t := ""
+		if ph.loaded {
+			t = template
+		}
+		if err := ph.run(t); err != nil {
 			return fmt.Errorf("%s: %w", ph.name, err)
 		}
 	}
@@ -405,6 +409,23 @@ func (b *bench) phaseServer(template string) (*server, string, error) {
 	return s, resp.Msg.GetAccessToken(), nil
 }
 
+// cpuMeter starts measuring the server's and this client's CPU time; the
+// function it returns reports both per call.
+func (b *bench) cpuMeter(s *server) func(group string, calls int) {
+	pid := s.cmd.Process.Pid
+	srv0, err := procCPU(pid)
+	cli0 := selfCPU()
+	return func(group string, calls int) {
+		srv1, err2 := procCPU(pid)
+		cli1 := selfCPU()
+		if err != nil || err2 != nil || calls == 0 {
+			return
+		}
+		b.add(result{group: group, name: "server CPU per call", value: float64(srv1-srv0) / float64(calls) / 1e3, unit: "µs"})
+		b.add(result{group: group, name: "client CPU per call", value: float64(cli1-cli0) / float64(calls) / 1e3, unit: "µs"})
+	}
+}
+
 func (b *bench) finishPhase(s *server, group string) error {
 	hwm, _ := procStatus(s.cmd.Process.Pid, "VmHWM")
 	b.add(result{group: "peak RSS", name: group, value: float64(hwm) / 1024, unit: "MiB", target: "(VmHWM)"})
@@ -434,12 +455,14 @@ func (b *bench) createPhase(p protocol, c int, template string) error {
 	if _, errs := drive(c, warm, 0, call); errs > 0 {
 		return fmt.Errorf("%s: %d warm-up calls failed: %s", group, errs, s.stderr.String())
 	}
+	cpu := b.cpuMeter(s)
 	t0 := time.Now()
 	lat, errs := drive(c, b.cfg.creates, 0, call)
 	el := time.Since(t0)
 	if errs > 0 {
 		return fmt.Errorf("%s: %d calls failed: %s", group, errs, s.stderr.String())
 	}
+	cpu(group, len(lat))
 	rate := float64(len(lat)) / el.Seconds()
 	target := ""
 	var met *bool
@@ -472,12 +495,14 @@ func (b *bench) listPhase(p protocol, c int, template string) error {
 		return err
 	}
 	drive(c, 0, b.cfg.warmup, call)
+	cpu := b.cpuMeter(s)
 	t0 := time.Now()
 	lat, errs := drive(c, 0, b.cfg.duration, call)
 	el := time.Since(t0)
 	if errs > 0 {
 		return fmt.Errorf("%s: %d calls failed", group, errs)
 	}
+	cpu(group, len(lat))
 	p99, limit := ms(percentile(lat, 99)), 5.0
 	if c > 1 {
 		limit = 50

@@ -5,6 +5,7 @@ package main
 import (
 	"errors"
 	"os/exec"
+	"time"
 )
 
 func setProcAttrs(*exec.Cmd) {}
@@ -13,3 +14,7 @@ func setProcAttrs(*exec.Cmd) {}
 func procStatus(int, string) (int64, error) {
 	return 0, errors.New("memory figures need /proc (Linux)")
 }
+
+func procCPU(int) (time.Duration, error) { return 0, errors.New("CPU figures need /proc (Linux)") }
+
+func selfCPU() time.Duration { return 0 }
