@@ -85,7 +85,7 @@ func run(cfg config) error {
 	fmt.Printf("memoria bench: %s, %s/%s, %d CPUs, %s\n", cfg.bin, runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel())
 	fmt.Printf("settings: -memos %d -creates %d -duration %v -warmup %v -cold %d\n\n", cfg.memos, cfg.creates, cfg.duration, cfg.warmup, cfg.coldRuns)
 	fmt.Printf("load average before: %s\n\n", loadAvg())
-	b := &bench{cfg: cfg, tmp: tmp}
+	b := &bench{cfg: cfg, tmp: tmp, emptyRate: map[string]float64{}}
 
 	// The phases, in order; -only picks those whose name contains it.
 	type phase struct {
@@ -177,6 +177,8 @@ type bench struct {
 	n       int
 	results []result
 	token   string // the admin of the loaded template
+	// emptyRate is CreateMemo throughput on an empty DB by "protocol c=N".
+	emptyRate map[string]float64
 }
 
 // result is one measured figure.
@@ -473,8 +475,16 @@ func (b *bench) createPhase(p protocol, c int, template string) error {
 		target, met = "≥ 4,500/s (90% of 5,000)", ptr(rate >= 4500)
 	}
 	b.add(result{group: group, name: "throughput", value: rate, unit: "memos/s", target: target, met: met})
+	key := fmt.Sprintf("%s c=%d", p.name, c)
+	if template == "" {
+		b.emptyRate[key] = rate
+	} else if empty := b.emptyRate[key]; empty > 0 {
+		pct := 100 * rate / empty
+		b.add(result{group: group, name: "throughput vs empty DB", value: pct, unit: "%", target: "≥ 90%", met: ptr(pct >= 90)})
+	}
 	b.add(result{group: group, name: "latency p50", value: ms(percentile(lat, 50)), unit: "ms"})
 	b.add(result{group: group, name: "latency p99", value: ms(percentile(lat, 99)), unit: "ms"})
+	b.add(result{group: group, name: "latency max", value: ms(lat[len(lat)-1]), unit: "ms"})
 	return b.finishPhase(s, group)
 }
 
