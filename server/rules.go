@@ -28,6 +28,7 @@ type Rules struct {
 	cfg   Config
 	log   *slog.Logger
 	auth  *authCache
+	vis   *visibilityCache
 }
 
 // NewRules builds the rules over db, keeping files under dataDir.
@@ -42,7 +43,7 @@ func NewRules(db *store.DB, dataDir string, cfg Config, log *slog.Logger) (*Rule
 	if err != nil {
 		return nil, err
 	}
-	return &Rules{db: db, files: fs, cfg: cfg, log: log, auth: newAuthCache()}, nil
+	return &Rules{db: db, files: fs, cfg: cfg, log: log, auth: newAuthCache(), vis: newVisibilityCache()}, nil
 }
 
 // MaxUploadBytes is the configured resource size limit.

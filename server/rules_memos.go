@@ -36,11 +36,11 @@ func validateContent(s string) error {
 func (r *Rules) resolveVisibility(ctx context.Context, userID int64, v store.Visibility) (store.Visibility, error) {
 	explicit := v != ""
 	if !explicit {
-		us, err := r.db.GetUserSettings(ctx, userID)
+		def, err := r.vis.get(ctx, r.db, userID)
 		if err != nil {
 			return "", err
 		}
-		v = us.DefaultVisibility
+		v = def
 	}
 	if v != store.VisibilityPublic {
 		return v, nil

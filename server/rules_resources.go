@@ -53,11 +53,13 @@ func detectType(given, filename string, head []byte) (string, error) {
 	return http.DetectContentType(head), nil
 }
 
+// mib renders a size for messages: whole MiB as such, anything else in
+// exact bytes (so "1 MiB + 1 byte" never reads as "1.0 MiB").
 func mib(n int64) string {
-	if n%(1<<20) == 0 {
+	if n > 0 && n%(1<<20) == 0 {
 		return fmt.Sprintf("%d MiB", n>>20)
 	}
-	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // writeFile stores one file's bytes and returns its resource row (not yet

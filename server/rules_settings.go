@@ -123,6 +123,7 @@ func (r *Rules) UpdateUserSettings(ctx context.Context, p UserSettingsPatch) (st
 	if p.Locale != nil && (utf8.RuneCountInString(*p.Locale) > 16 || !utf8.ValidString(*p.Locale)) {
 		return store.UserSettings{}, invalid("locale must be a language tag of at most 16 characters, e.g. en")
 	}
+	defer r.vis.forget(a.User.ID)
 	s, err := r.db.UpdateUserSettings(ctx, a.User.ID, func(s *store.UserSettings) error {
 		if p.TelegramUserID != nil {
 			s.TelegramUserID = *p.TelegramUserID
@@ -135,8 +136,8 @@ func (r *Rules) UpdateUserSettings(ctx context.Context, p UserSettingsPatch) (st
 		}
 		return nil
 	})
-	if errors.Is(err, store.ErrConflict) {
-		return store.UserSettings{}, Errorf(CodeAlreadyExists, "Telegram user id %d is already linked to another user", *p.TelegramUserID)
+	if errors.Is(err, store.ErrConflict) && p.TelegramUserID != nil {
+		return store.UserSettings{}, Errorf(CodeAlreadyExists, "telegram_user_id: Telegram user id %d is already linked to another user", *p.TelegramUserID)
 	}
 	return s, err
 }

@@ -144,7 +144,7 @@ func (r *Rules) UpdateUser(ctx context.Context, id int64, p UserPatch) (store.Us
 	}
 	defer r.auth.clear()
 	u, err := r.db.UpdateUser(ctx, id, upd)
-	if errors.Is(err, store.ErrConflict) {
+	if errors.Is(err, store.ErrConflict) && p.Username != nil {
 		return store.User{}, Errorf(CodeAlreadyExists, "username %q is taken", *p.Username)
 	}
 	return u, notFoundAs(err, "user")
@@ -160,6 +160,7 @@ func (r *Rules) DeleteUser(ctx context.Context, id int64) error {
 		return Errorf(CodeFailedPrecondition, "an admin cannot delete their own account")
 	}
 	defer r.auth.clear()
+	defer r.vis.forget(id)
 	paths, err := r.db.DeleteUser(ctx, id)
 	if err != nil {
 		return notFoundAs(err, "user")
