@@ -53,17 +53,17 @@ func (db *DB) IngestMany(ctx context.Context, ins []Ingest) ([]IngestResult, []e
 	errs := make([]error, len(ins))
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		for i, in := range ins {
-			if err := tx.Exec("SAVEPOINT ingest").Error; err != nil {
+			if err := execSQL(tx, "SAVEPOINT ingest"); err != nil {
 				return err
 			}
 			results[i], errs[i] = ingestOne(tx, in)
 			if errs[i] != nil {
 				errs[i] = translate(errs[i])
-				if err := tx.Exec("ROLLBACK TO ingest").Error; err != nil {
+				if err := execSQL(tx, "ROLLBACK TO ingest"); err != nil {
 					return err
 				}
 			}
-			if err := tx.Exec("RELEASE ingest").Error; err != nil {
+			if err := execSQL(tx, "RELEASE ingest"); err != nil {
 				return err
 			}
 		}

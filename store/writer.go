@@ -74,8 +74,8 @@ func (db *DB) commitGroup(group []*writeReq) {
 	if len(live) == 0 {
 		return
 	}
-	bg := db.wconn.WithContext(context.Background())
-	if err := bg.Exec("BEGIN IMMEDIATE").Error; err != nil {
+	bg := func(sql string) error { return execSQL(db.wconn, sql) }
+	if err := bg("BEGIN IMMEDIATE"); err != nil {
 		for _, req := range live {
 			req.done <- translate(err)
 		}
@@ -85,26 +85,26 @@ func (db *DB) commitGroup(group []*writeReq) {
 	if len(live) == 1 {
 		results[0] = translate(live[0].fn(db.wconn.WithContext(live[0].ctx)))
 		if results[0] != nil {
-			bg.Exec("ROLLBACK")
+			bg("ROLLBACK")
 			live[0].done <- results[0]
 			return
 		}
 	} else {
 		for i, req := range live {
 			// A savepoint per write: on error only this write is undone.
-			if err := bg.Exec("SAVEPOINT w").Error; err != nil {
+			if err := bg("SAVEPOINT w"); err != nil {
 				results[i] = translate(err)
 				continue
 			}
 			if err := req.fn(db.wconn.WithContext(req.ctx)); err != nil {
 				results[i] = translate(err)
-				bg.Exec("ROLLBACK TO w")
+				bg("ROLLBACK TO w")
 			}
-			bg.Exec("RELEASE w")
+			bg("RELEASE w")
 		}
 	}
-	if err := bg.Exec("COMMIT").Error; err != nil {
-		bg.Exec("ROLLBACK")
+	if err := bg("COMMIT"); err != nil {
+		bg("ROLLBACK")
 		for i := range results {
 			if results[i] == nil {
 				results[i] = translate(err)
@@ -114,4 +114,12 @@ func (db *DB) commitGroup(group []*writeReq) {
 	for i, req := range live {
 		req.done <- results[i]
 	}
+}
+
+// execSQL runs a statement without arguments straight on tx's connection
+// (a prepared statement of the writer's), skipping gorm's callback chain:
+// transaction control is a third of the writer's statements.
+func execSQL(tx *gorm.DB, sql string) error {
+	_, err := tx.Statement.ConnPool.ExecContext(context.Background(), sql)
+	return err
 }
