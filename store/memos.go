@@ -263,14 +263,7 @@ func (db *DB) DeleteMemo(ctx context.Context, id int64) ([]string, error) {
 		if err := tx.Where("memo_id = ?", id).Delete(&resourceRow{}).Error; err != nil {
 			return err
 		}
-		res := tx.Delete(&memoRow{}, "id = ?", id)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return ErrNotFound
-		}
-		return nil
+		return deleteOne(tx, &memoRow{}, "id = ?", id)
 	})
 	return paths, err
 }

@@ -155,3 +155,16 @@ func fromMicros(us int64) time.Time {
 	}
 	return time.UnixMicro(us).UTC()
 }
+
+// deleteOne deletes the rows matching the condition and reports
+// ErrNotFound when there were none.
+func deleteOne(tx *gorm.DB, model any, query string, args ...any) error {
+	res := tx.Delete(model, append([]any{query}, args...)...)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

@@ -60,27 +60,13 @@ func (db *DB) ListTokens(ctx context.Context, userID int64, kind TokenKind) ([]T
 // such token of that user).
 func (db *DB) DeleteToken(ctx context.Context, userID, id int64) error {
 	return db.tx(ctx, func(tx *gorm.DB) error {
-		res := tx.Delete(&tokenRow{}, "id = ? AND user_id = ?", id, userID)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return ErrNotFound
-		}
-		return nil
+		return deleteOne(tx, &tokenRow{}, "id = ? AND user_id = ?", id, userID)
 	})
 }
 
 // DeleteTokenByHash revokes the token with that hash.
 func (db *DB) DeleteTokenByHash(ctx context.Context, hash []byte) error {
 	return db.tx(ctx, func(tx *gorm.DB) error {
-		res := tx.Delete(&tokenRow{}, "hash = ?", hash)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return ErrNotFound
-		}
-		return nil
+		return deleteOne(tx, &tokenRow{}, "hash = ?", hash)
 	})
 }

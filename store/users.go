@@ -127,14 +127,7 @@ func (db *DB) DeleteUser(ctx context.Context, id int64) ([]string, error) {
 		if err := tx.Model(&resourceRow{}).Where("creator_id = ?", id).Pluck("storage_path", &paths).Error; err != nil {
 			return err
 		}
-		res := tx.Delete(&userRow{}, "id = ?", id)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return ErrNotFound
-		}
-		return nil
+		return deleteOne(tx, &userRow{}, "id = ?", id)
 	})
 	return paths, err
 }
