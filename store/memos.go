@@ -64,12 +64,11 @@ func insertMemo(tx *gorm.DB, m *Memo) error {
 		CreatedAt: now, UpdatedAt: now,
 	}
 	// The hottest write, in plain SQL (INSERT … RETURNING works in SQLite,
-	// PostgreSQL and MariaDB) on the prepared-statement pool, without
-	// gorm's reflection.
-	err := tx.Statement.ConnPool.QueryRowContext(tx.Statement.Context,
-		"INSERT INTO memos (creator_id, content, visibility, pinned, tags, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+	// PostgreSQL and MariaDB; gorm binds the placeholders for the dialect)
+	// rather than Create's reflection over the model.
+	err := tx.Raw("INSERT INTO memos (creator_id, content, visibility, pinned, tags, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
 		row.CreatorID, row.Content, row.Visibility, row.Pinned, row.Tags, row.Source, row.CreatedAt, row.UpdatedAt,
-	).Scan(&row.ID)
+	).Row().Scan(&row.ID)
 	if err != nil {
 		return err
 	}
@@ -82,9 +81,7 @@ func insertMemo(tx *gorm.DB, m *Memo) error {
 
 func insertTags(tx *gorm.DB, memoID int64, tags []string) error {
 	for _, t := range tags {
-		_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context,
-			"INSERT INTO memo_tags (memo_id, tag) VALUES (?, ?)", memoID, t)
-		if err != nil {
+		if err := tx.Exec("INSERT INTO memo_tags (memo_id, tag) VALUES (?, ?)", memoID, t).Error; err != nil {
 			return err
 		}
 	}
