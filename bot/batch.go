@@ -220,6 +220,9 @@ func (h *batchHandler) reply(it *prepared) {
 			if h.unlinkedAlbums[in.mediaGroupID] {
 				return
 			}
+			if len(h.unlinkedAlbums) >= 1000 {
+				clear(h.unlinkedAlbums) // albums arrive within seconds; old ids are done
+			}
 			h.unlinkedAlbums[in.mediaGroupID] = true
 		}
 		send(replyUnlinked(in.fromID), false)

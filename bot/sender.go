@@ -67,6 +67,12 @@ func (s *sender) enqueue(m outMessage) {
 func (s *sender) pick() (chat int64, at time.Time, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	now := time.Now()
+	for c, t := range s.next {
+		if len(s.q[c]) == 0 && t.Before(now) {
+			delete(s.next, c) // this chat's pause is over: forget it
+		}
+	}
 	for c, q := range s.q {
 		if len(q) == 0 {
 			delete(s.q, c)
