@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -236,10 +237,23 @@ func TestTelegramCrashes(t *testing.T) {
 	want := enqueueBurst(tgBot, alice, 2000, rng)
 	s.setToken(admin, tg.URL()+"/bot"+token)
 
-	for kill := 1; kill <= 5; kill++ {
-		// Let it ingest for a random while, then pull the plug.
-		time.Sleep(time.Duration(20+rng.IntN(200)) * time.Millisecond)
-		t.Logf("kill %d: %d of %d updates confirmed", kill, tgBot.Confirmed(), want.last)
+	// Five kill points spread at random over the whole burst: wait until
+	// the bot has confirmed up to each (so kills land early, midway and
+	// late, in batches and albums alike), then a random few ms more.
+	first := want.last - 2000 + 1
+	var points []int64
+	for i := 0; i < 5; i++ {
+		points = append(points, first+int64(rng.IntN(1900)))
+	}
+	slices.Sort(points)
+	for kill, point := range points {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if err := tgBot.WaitConfirmed(ctx, point); err != nil {
+			t.Fatalf("stalled before update %d: %d confirmed", point, tgBot.Confirmed())
+		}
+		cancel()
+		time.Sleep(time.Duration(rng.IntN(30)) * time.Millisecond)
+		t.Logf("kill %d: %d of %d updates confirmed", kill+1, tgBot.Confirmed()-first+1, 2000)
 		p.kill()
 		p = startBinary(t, bin, addr, data)
 	}
