@@ -44,6 +44,13 @@ describe('renderMarkdown', () => {
     }
   });
 
+  it('keeps tg: links of Telegram text mentions, still drops data: and vbscript:', () => {
+    const d = dom(renderMarkdown('[Ann](tg://user?id=42) [x](data:text/html,hi) [y](vbscript:msgbox)'));
+    const hrefs = [...d.querySelectorAll('a')].map((a) => a.getAttribute('href') ?? '');
+    expect(hrefs).toContain('tg://user?id=42');
+    expect(hrefs.some((h) => h.startsWith('data:') || h.startsWith('vbscript:'))).toBe(false);
+  });
+
   it('drops inline styles and data-* smuggled through Markdown', () => {
     const d = dom(renderMarkdown('[a](https://example.com "t")'));
     const a = d.querySelector('a');

@@ -49,6 +49,10 @@ const SANITIZE_CONFIG = {
   FORBID_TAGS: ['style', 'form', 'button', 'textarea', 'select', 'iframe', 'object', 'embed'],
   FORBID_ATTR: ['style', 'class', 'id'],
   ALLOW_DATA_ATTR: false,
+  // DOMPurify's default list plus tg: — Telegram text mentions become
+  // [name](tg://user?id=N) links (bot/markdown.go).
+  ALLOWED_URI_REGEXP:
+    /^(?:(?:(?:f|ht)tps?|mailto|tel|callto|sms|cid|xmpp|matrix|tg):|[^a-z]|[a-z+.\-]+(?:[^a-z+.\-:]|$))/i,
 };
 
 // Text inside these is left alone when linking tags.
