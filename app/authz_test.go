@@ -250,6 +250,18 @@ func authzCases() []authzCase {
 					t.Errorf("GetCurrentUser = %v, want %s", resp, f.users[who].GetName())
 				}
 			}},
+		{rpc: "AuthService/GetInstanceInfo", target: "instance", want: [4]connect.Code{OK, OK, OK, OK},
+			call: func(ctx context.Context, f *authzFixture, who caller) (any, error) {
+				return f.api(who).Auth.GetInstanceInfo(ctx, req(&v1.GetInstanceInfoRequest{}))
+			},
+			check: func(t *testing.T, f *authzFixture, who caller, resp any, err error) {
+				if err == nil {
+					info := resp.(*connect.Response[v1.GetInstanceInfoResponse]).Msg
+					if info.GetFirstSignUp() || info.GetMaxUploadBytes() <= 0 {
+						t.Errorf("GetInstanceInfo = %v", info)
+					}
+				}
+			}},
 
 		// UserService
 		{rpc: "UserService/CreateUser", target: "new account", want: [4]connect.Code{UA, PD, PD, OK},

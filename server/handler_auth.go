@@ -70,3 +70,14 @@ func (h *authHandler) GetCurrentUser(ctx context.Context, _ *connect.Request[v1.
 	}
 	return connect.NewResponse(&v1.GetCurrentUserResponse{User: userToProto(u)}), nil
 }
+
+func (h *authHandler) GetInstanceInfo(ctx context.Context, _ *connect.Request[v1.GetInstanceInfoRequest]) (*connect.Response[v1.GetInstanceInfoResponse], error) {
+	info, err := h.r.InstanceInfo(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&v1.GetInstanceInfoResponse{
+		FirstSignUp: info.FirstSignUp, AllowSignUp: info.AllowSignUp,
+		DisallowPublicVisibility: info.DisallowPublicVisibility, MaxUploadBytes: info.MaxUploadBytes,
+	}), nil
+}

@@ -20,6 +20,7 @@ import (
 var anonymousProcedures = map[string]bool{
 	memoriav1connect.AuthServiceSignUpProcedure:          true,
 	memoriav1connect.AuthServiceSignInProcedure:          true,
+	memoriav1connect.AuthServiceGetInstanceInfoProcedure: true,
 	memoriav1connect.MemoServiceGetMemoProcedure:         true,
 	memoriav1connect.MemoServiceListMemosProcedure:       true,
 	memoriav1connect.ResourceServiceGetResourceProcedure: true,
@@ -28,8 +29,9 @@ var anonymousProcedures = map[string]bool{
 // credentialsIgnored lists procedures where a stale credential must not get
 // in the way (signing in again with an expired cookie).
 var credentialsIgnored = map[string]bool{
-	memoriav1connect.AuthServiceSignUpProcedure: true,
-	memoriav1connect.AuthServiceSignInProcedure: true,
+	memoriav1connect.AuthServiceSignUpProcedure:          true,
+	memoriav1connect.AuthServiceSignInProcedure:          true,
+	memoriav1connect.AuthServiceGetInstanceInfoProcedure: true,
 }
 
 // credential extracts the presented secret: a bearer token (API) or the

@@ -131,3 +131,10 @@ func (db *DB) DeleteUser(ctx context.Context, id int64) ([]string, error) {
 	})
 	return paths, err
 }
+
+// HasUsers reports whether any account exists.
+func (db *DB) HasUsers(ctx context.Context) (bool, error) {
+	var ids []int64
+	err := db.r(ctx).Model(&userRow{}).Limit(1).Pluck("id", &ids).Error
+	return len(ids) > 0, translate(err)
+}

@@ -398,6 +398,116 @@ func (x *GetCurrentUserResponse) GetUser() *User {
 	return nil
 }
 
+// GetInstanceInfoRequest has no fields.
+type GetInstanceInfoRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetInstanceInfoRequest) Reset() {
+	*x = GetInstanceInfoRequest{}
+	mi := &file_memoria_v1_auth_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetInstanceInfoRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetInstanceInfoRequest) ProtoMessage() {}
+
+func (x *GetInstanceInfoRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_memoria_v1_auth_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetInstanceInfoRequest.ProtoReflect.Descriptor instead.
+func (*GetInstanceInfoRequest) Descriptor() ([]byte, []int) {
+	return file_memoria_v1_auth_service_proto_rawDescGZIP(), []int{8}
+}
+
+// GetInstanceInfoResponse describes the instance to any visitor.
+type GetInstanceInfoResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// True while no account exists: the next sign-up becomes the admin.
+	FirstSignUp bool `protobuf:"varint,1,opt,name=first_sign_up,json=firstSignUp,proto3" json:"first_sign_up,omitempty"`
+	// Whether SignUp is open (always true while first_sign_up).
+	AllowSignUp bool `protobuf:"varint,2,opt,name=allow_sign_up,json=allowSignUp,proto3" json:"allow_sign_up,omitempty"`
+	// When true, memos cannot be made PUBLIC.
+	DisallowPublicVisibility bool `protobuf:"varint,3,opt,name=disallow_public_visibility,json=disallowPublicVisibility,proto3" json:"disallow_public_visibility,omitempty"`
+	// The largest file CreateResource accepts, in bytes.
+	MaxUploadBytes int64 `protobuf:"varint,4,opt,name=max_upload_bytes,json=maxUploadBytes,proto3" json:"max_upload_bytes,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *GetInstanceInfoResponse) Reset() {
+	*x = GetInstanceInfoResponse{}
+	mi := &file_memoria_v1_auth_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetInstanceInfoResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetInstanceInfoResponse) ProtoMessage() {}
+
+func (x *GetInstanceInfoResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_memoria_v1_auth_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetInstanceInfoResponse.ProtoReflect.Descriptor instead.
+func (*GetInstanceInfoResponse) Descriptor() ([]byte, []int) {
+	return file_memoria_v1_auth_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *GetInstanceInfoResponse) GetFirstSignUp() bool {
+	if x != nil {
+		return x.FirstSignUp
+	}
+	return false
+}
+
+func (x *GetInstanceInfoResponse) GetAllowSignUp() bool {
+	if x != nil {
+		return x.AllowSignUp
+	}
+	return false
+}
+
+func (x *GetInstanceInfoResponse) GetDisallowPublicVisibility() bool {
+	if x != nil {
+		return x.DisallowPublicVisibility
+	}
+	return false
+}
+
+func (x *GetInstanceInfoResponse) GetMaxUploadBytes() int64 {
+	if x != nil {
+		return x.MaxUploadBytes
+	}
+	return 0
+}
+
 var File_memoria_v1_auth_service_proto protoreflect.FileDescriptor
 
 const file_memoria_v1_auth_service_proto_rawDesc = "" +
@@ -420,12 +530,19 @@ const file_memoria_v1_auth_service_proto_rawDesc = "" +
 	"\x0fSignOutResponse\"\x17\n" +
 	"\x15GetCurrentUserRequest\">\n" +
 	"\x16GetCurrentUserResponse\x12$\n" +
-	"\x04user\x18\x01 \x01(\v2\x10.memoria.v1.UserR\x04user2\xac\x02\n" +
+	"\x04user\x18\x01 \x01(\v2\x10.memoria.v1.UserR\x04user\"\x18\n" +
+	"\x16GetInstanceInfoRequest\"\xc9\x01\n" +
+	"\x17GetInstanceInfoResponse\x12\"\n" +
+	"\rfirst_sign_up\x18\x01 \x01(\bR\vfirstSignUp\x12\"\n" +
+	"\rallow_sign_up\x18\x02 \x01(\bR\vallowSignUp\x12<\n" +
+	"\x1adisallow_public_visibility\x18\x03 \x01(\bR\x18disallowPublicVisibility\x12(\n" +
+	"\x10max_upload_bytes\x18\x04 \x01(\x03R\x0emaxUploadBytes2\x88\x03\n" +
 	"\vAuthService\x12?\n" +
 	"\x06SignUp\x12\x19.memoria.v1.SignUpRequest\x1a\x1a.memoria.v1.SignUpResponse\x12?\n" +
 	"\x06SignIn\x12\x19.memoria.v1.SignInRequest\x1a\x1a.memoria.v1.SignInResponse\x12B\n" +
 	"\aSignOut\x12\x1a.memoria.v1.SignOutRequest\x1a\x1b.memoria.v1.SignOutResponse\x12W\n" +
-	"\x0eGetCurrentUser\x12!.memoria.v1.GetCurrentUserRequest\x1a\".memoria.v1.GetCurrentUserResponseB9Z7github.com/memoria-app/memoria/gen/memoria/v1;memoriav1b\x06proto3"
+	"\x0eGetCurrentUser\x12!.memoria.v1.GetCurrentUserRequest\x1a\".memoria.v1.GetCurrentUserResponse\x12Z\n" +
+	"\x0fGetInstanceInfo\x12\".memoria.v1.GetInstanceInfoRequest\x1a#.memoria.v1.GetInstanceInfoResponseB9Z7github.com/memoria-app/memoria/gen/memoria/v1;memoriav1b\x06proto3"
 
 var (
 	file_memoria_v1_auth_service_proto_rawDescOnce sync.Once
@@ -439,35 +556,39 @@ func file_memoria_v1_auth_service_proto_rawDescGZIP() []byte {
 	return file_memoria_v1_auth_service_proto_rawDescData
 }
 
-var file_memoria_v1_auth_service_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_memoria_v1_auth_service_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_memoria_v1_auth_service_proto_goTypes = []any{
-	(*SignUpRequest)(nil),          // 0: memoria.v1.SignUpRequest
-	(*SignUpResponse)(nil),         // 1: memoria.v1.SignUpResponse
-	(*SignInRequest)(nil),          // 2: memoria.v1.SignInRequest
-	(*SignInResponse)(nil),         // 3: memoria.v1.SignInResponse
-	(*SignOutRequest)(nil),         // 4: memoria.v1.SignOutRequest
-	(*SignOutResponse)(nil),        // 5: memoria.v1.SignOutResponse
-	(*GetCurrentUserRequest)(nil),  // 6: memoria.v1.GetCurrentUserRequest
-	(*GetCurrentUserResponse)(nil), // 7: memoria.v1.GetCurrentUserResponse
-	(*User)(nil),                   // 8: memoria.v1.User
+	(*SignUpRequest)(nil),           // 0: memoria.v1.SignUpRequest
+	(*SignUpResponse)(nil),          // 1: memoria.v1.SignUpResponse
+	(*SignInRequest)(nil),           // 2: memoria.v1.SignInRequest
+	(*SignInResponse)(nil),          // 3: memoria.v1.SignInResponse
+	(*SignOutRequest)(nil),          // 4: memoria.v1.SignOutRequest
+	(*SignOutResponse)(nil),         // 5: memoria.v1.SignOutResponse
+	(*GetCurrentUserRequest)(nil),   // 6: memoria.v1.GetCurrentUserRequest
+	(*GetCurrentUserResponse)(nil),  // 7: memoria.v1.GetCurrentUserResponse
+	(*GetInstanceInfoRequest)(nil),  // 8: memoria.v1.GetInstanceInfoRequest
+	(*GetInstanceInfoResponse)(nil), // 9: memoria.v1.GetInstanceInfoResponse
+	(*User)(nil),                    // 10: memoria.v1.User
 }
 var file_memoria_v1_auth_service_proto_depIdxs = []int32{
-	8, // 0: memoria.v1.SignUpResponse.user:type_name -> memoria.v1.User
-	8, // 1: memoria.v1.SignInResponse.user:type_name -> memoria.v1.User
-	8, // 2: memoria.v1.GetCurrentUserResponse.user:type_name -> memoria.v1.User
-	0, // 3: memoria.v1.AuthService.SignUp:input_type -> memoria.v1.SignUpRequest
-	2, // 4: memoria.v1.AuthService.SignIn:input_type -> memoria.v1.SignInRequest
-	4, // 5: memoria.v1.AuthService.SignOut:input_type -> memoria.v1.SignOutRequest
-	6, // 6: memoria.v1.AuthService.GetCurrentUser:input_type -> memoria.v1.GetCurrentUserRequest
-	1, // 7: memoria.v1.AuthService.SignUp:output_type -> memoria.v1.SignUpResponse
-	3, // 8: memoria.v1.AuthService.SignIn:output_type -> memoria.v1.SignInResponse
-	5, // 9: memoria.v1.AuthService.SignOut:output_type -> memoria.v1.SignOutResponse
-	7, // 10: memoria.v1.AuthService.GetCurrentUser:output_type -> memoria.v1.GetCurrentUserResponse
-	7, // [7:11] is the sub-list for method output_type
-	3, // [3:7] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	10, // 0: memoria.v1.SignUpResponse.user:type_name -> memoria.v1.User
+	10, // 1: memoria.v1.SignInResponse.user:type_name -> memoria.v1.User
+	10, // 2: memoria.v1.GetCurrentUserResponse.user:type_name -> memoria.v1.User
+	0,  // 3: memoria.v1.AuthService.SignUp:input_type -> memoria.v1.SignUpRequest
+	2,  // 4: memoria.v1.AuthService.SignIn:input_type -> memoria.v1.SignInRequest
+	4,  // 5: memoria.v1.AuthService.SignOut:input_type -> memoria.v1.SignOutRequest
+	6,  // 6: memoria.v1.AuthService.GetCurrentUser:input_type -> memoria.v1.GetCurrentUserRequest
+	8,  // 7: memoria.v1.AuthService.GetInstanceInfo:input_type -> memoria.v1.GetInstanceInfoRequest
+	1,  // 8: memoria.v1.AuthService.SignUp:output_type -> memoria.v1.SignUpResponse
+	3,  // 9: memoria.v1.AuthService.SignIn:output_type -> memoria.v1.SignInResponse
+	5,  // 10: memoria.v1.AuthService.SignOut:output_type -> memoria.v1.SignOutResponse
+	7,  // 11: memoria.v1.AuthService.GetCurrentUser:output_type -> memoria.v1.GetCurrentUserResponse
+	9,  // 12: memoria.v1.AuthService.GetInstanceInfo:output_type -> memoria.v1.GetInstanceInfoResponse
+	8,  // [8:13] is the sub-list for method output_type
+	3,  // [3:8] is the sub-list for method input_type
+	3,  // [3:3] is the sub-list for extension type_name
+	3,  // [3:3] is the sub-list for extension extendee
+	0,  // [0:3] is the sub-list for field type_name
 }
 
 func init() { file_memoria_v1_auth_service_proto_init() }
@@ -482,7 +603,7 @@ func file_memoria_v1_auth_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_memoria_v1_auth_service_proto_rawDesc), len(file_memoria_v1_auth_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

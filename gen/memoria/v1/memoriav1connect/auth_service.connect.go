@@ -42,6 +42,9 @@ const (
 	// AuthServiceGetCurrentUserProcedure is the fully-qualified name of the AuthService's
 	// GetCurrentUser RPC.
 	AuthServiceGetCurrentUserProcedure = "/memoria.v1.AuthService/GetCurrentUser"
+	// AuthServiceGetInstanceInfoProcedure is the fully-qualified name of the AuthService's
+	// GetInstanceInfo RPC.
+	AuthServiceGetInstanceInfoProcedure = "/memoria.v1.AuthService/GetInstanceInfo"
 )
 
 // AuthServiceClient is a client for the memoria.v1.AuthService service.
@@ -57,6 +60,9 @@ type AuthServiceClient interface {
 	SignOut(context.Context, *connect.Request[v1.SignOutRequest]) (*connect.Response[v1.SignOutResponse], error)
 	// GetCurrentUser returns the signed-in user (UNAUTHENTICATED if none).
 	GetCurrentUser(context.Context, *connect.Request[v1.GetCurrentUserRequest]) (*connect.Response[v1.GetCurrentUserResponse], error)
+	// GetInstanceInfo tells anyone, signed in or not, what a sign-up or
+	// sign-in page and the composer need to know about this instance.
+	GetInstanceInfo(context.Context, *connect.Request[v1.GetInstanceInfoRequest]) (*connect.Response[v1.GetInstanceInfoResponse], error)
 }
 
 // NewAuthServiceClient constructs a client for the memoria.v1.AuthService service. By default, it
@@ -94,15 +100,22 @@ func NewAuthServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(authServiceMethods.ByName("GetCurrentUser")),
 			connect.WithClientOptions(opts...),
 		),
+		getInstanceInfo: connect.NewClient[v1.GetInstanceInfoRequest, v1.GetInstanceInfoResponse](
+			httpClient,
+			baseURL+AuthServiceGetInstanceInfoProcedure,
+			connect.WithSchema(authServiceMethods.ByName("GetInstanceInfo")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // authServiceClient implements AuthServiceClient.
 type authServiceClient struct {
-	signUp         *connect.Client[v1.SignUpRequest, v1.SignUpResponse]
-	signIn         *connect.Client[v1.SignInRequest, v1.SignInResponse]
-	signOut        *connect.Client[v1.SignOutRequest, v1.SignOutResponse]
-	getCurrentUser *connect.Client[v1.GetCurrentUserRequest, v1.GetCurrentUserResponse]
+	signUp          *connect.Client[v1.SignUpRequest, v1.SignUpResponse]
+	signIn          *connect.Client[v1.SignInRequest, v1.SignInResponse]
+	signOut         *connect.Client[v1.SignOutRequest, v1.SignOutResponse]
+	getCurrentUser  *connect.Client[v1.GetCurrentUserRequest, v1.GetCurrentUserResponse]
+	getInstanceInfo *connect.Client[v1.GetInstanceInfoRequest, v1.GetInstanceInfoResponse]
 }
 
 // SignUp calls memoria.v1.AuthService.SignUp.
@@ -125,6 +138,11 @@ func (c *authServiceClient) GetCurrentUser(ctx context.Context, req *connect.Req
 	return c.getCurrentUser.CallUnary(ctx, req)
 }
 
+// GetInstanceInfo calls memoria.v1.AuthService.GetInstanceInfo.
+func (c *authServiceClient) GetInstanceInfo(ctx context.Context, req *connect.Request[v1.GetInstanceInfoRequest]) (*connect.Response[v1.GetInstanceInfoResponse], error) {
+	return c.getInstanceInfo.CallUnary(ctx, req)
+}
+
 // AuthServiceHandler is an implementation of the memoria.v1.AuthService service.
 type AuthServiceHandler interface {
 	// SignUp creates an account and signs it in. The first account becomes
@@ -138,6 +156,9 @@ type AuthServiceHandler interface {
 	SignOut(context.Context, *connect.Request[v1.SignOutRequest]) (*connect.Response[v1.SignOutResponse], error)
 	// GetCurrentUser returns the signed-in user (UNAUTHENTICATED if none).
 	GetCurrentUser(context.Context, *connect.Request[v1.GetCurrentUserRequest]) (*connect.Response[v1.GetCurrentUserResponse], error)
+	// GetInstanceInfo tells anyone, signed in or not, what a sign-up or
+	// sign-in page and the composer need to know about this instance.
+	GetInstanceInfo(context.Context, *connect.Request[v1.GetInstanceInfoRequest]) (*connect.Response[v1.GetInstanceInfoResponse], error)
 }
 
 // NewAuthServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -171,6 +192,12 @@ func NewAuthServiceHandler(svc AuthServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(authServiceMethods.ByName("GetCurrentUser")),
 		connect.WithHandlerOptions(opts...),
 	)
+	authServiceGetInstanceInfoHandler := connect.NewUnaryHandler(
+		AuthServiceGetInstanceInfoProcedure,
+		svc.GetInstanceInfo,
+		connect.WithSchema(authServiceMethods.ByName("GetInstanceInfo")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/memoria.v1.AuthService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case AuthServiceSignUpProcedure:
@@ -181,6 +208,8 @@ func NewAuthServiceHandler(svc AuthServiceHandler, opts ...connect.HandlerOption
 			authServiceSignOutHandler.ServeHTTP(w, r)
 		case AuthServiceGetCurrentUserProcedure:
 			authServiceGetCurrentUserHandler.ServeHTTP(w, r)
+		case AuthServiceGetInstanceInfoProcedure:
+			authServiceGetInstanceInfoHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -204,4 +233,8 @@ func (UnimplementedAuthServiceHandler) SignOut(context.Context, *connect.Request
 
 func (UnimplementedAuthServiceHandler) GetCurrentUser(context.Context, *connect.Request[v1.GetCurrentUserRequest]) (*connect.Response[v1.GetCurrentUserResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("memoria.v1.AuthService.GetCurrentUser is not implemented"))
+}
+
+func (UnimplementedAuthServiceHandler) GetInstanceInfo(context.Context, *connect.Request[v1.GetInstanceInfoRequest]) (*connect.Response[v1.GetInstanceInfoResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("memoria.v1.AuthService.GetInstanceInfo is not implemented"))
 }

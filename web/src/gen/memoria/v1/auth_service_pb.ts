@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file memoria/v1/auth_service.proto.
  */
 export const file_memoria_v1_auth_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch1tZW1vcmlhL3YxL2F1dGhfc2VydmljZS5wcm90bxIKbWVtb3JpYS52MSIzCg1TaWduVXBSZXF1ZXN0EhAKCHVzZXJuYW1lGAEgASgJEhAKCHBhc3N3b3JkGAIgASgJIkYKDlNpZ25VcFJlc3BvbnNlEh4KBHVzZXIYASABKAsyEC5tZW1vcmlhLnYxLlVzZXISFAoMYWNjZXNzX3Rva2VuGAIgASgJIjMKDVNpZ25JblJlcXVlc3QSEAoIdXNlcm5hbWUYASABKAkSEAoIcGFzc3dvcmQYAiABKAkiRgoOU2lnbkluUmVzcG9uc2USHgoEdXNlchgBIAEoCzIQLm1lbW9yaWEudjEuVXNlchIUCgxhY2Nlc3NfdG9rZW4YAiABKAkiEAoOU2lnbk91dFJlcXVlc3QiEQoPU2lnbk91dFJlc3BvbnNlIhcKFUdldEN1cnJlbnRVc2VyUmVxdWVzdCI4ChZHZXRDdXJyZW50VXNlclJlc3BvbnNlEh4KBHVzZXIYASABKAsyEC5tZW1vcmlhLnYxLlVzZXIyrAIKC0F1dGhTZXJ2aWNlEj8KBlNpZ25VcBIZLm1lbW9yaWEudjEuU2lnblVwUmVxdWVzdBoaLm1lbW9yaWEudjEuU2lnblVwUmVzcG9uc2USPwoGU2lnbkluEhkubWVtb3JpYS52MS5TaWduSW5SZXF1ZXN0GhoubWVtb3JpYS52MS5TaWduSW5SZXNwb25zZRJCCgdTaWduT3V0EhoubWVtb3JpYS52MS5TaWduT3V0UmVxdWVzdBobLm1lbW9yaWEudjEuU2lnbk91dFJlc3BvbnNlElcKDkdldEN1cnJlbnRVc2VyEiEubWVtb3JpYS52MS5HZXRDdXJyZW50VXNlclJlcXVlc3QaIi5tZW1vcmlhLnYxLkdldEN1cnJlbnRVc2VyUmVzcG9uc2VCOVo3Z2l0aHViLmNvbS9tZW1vcmlhLWFwcC9tZW1vcmlhL2dlbi9tZW1vcmlhL3YxO21lbW9yaWF2MWIGcHJvdG8z", [file_memoria_v1_user_service]);
+  fileDesc("Ch1tZW1vcmlhL3YxL2F1dGhfc2VydmljZS5wcm90bxIKbWVtb3JpYS52MSIzCg1TaWduVXBSZXF1ZXN0EhAKCHVzZXJuYW1lGAEgASgJEhAKCHBhc3N3b3JkGAIgASgJIkYKDlNpZ25VcFJlc3BvbnNlEh4KBHVzZXIYASABKAsyEC5tZW1vcmlhLnYxLlVzZXISFAoMYWNjZXNzX3Rva2VuGAIgASgJIjMKDVNpZ25JblJlcXVlc3QSEAoIdXNlcm5hbWUYASABKAkSEAoIcGFzc3dvcmQYAiABKAkiRgoOU2lnbkluUmVzcG9uc2USHgoEdXNlchgBIAEoCzIQLm1lbW9yaWEudjEuVXNlchIUCgxhY2Nlc3NfdG9rZW4YAiABKAkiEAoOU2lnbk91dFJlcXVlc3QiEQoPU2lnbk91dFJlc3BvbnNlIhcKFUdldEN1cnJlbnRVc2VyUmVxdWVzdCI4ChZHZXRDdXJyZW50VXNlclJlc3BvbnNlEh4KBHVzZXIYASABKAsyEC5tZW1vcmlhLnYxLlVzZXIiGAoWR2V0SW5zdGFuY2VJbmZvUmVxdWVzdCKFAQoXR2V0SW5zdGFuY2VJbmZvUmVzcG9uc2USFQoNZmlyc3Rfc2lnbl91cBgBIAEoCBIVCg1hbGxvd19zaWduX3VwGAIgASgIEiIKGmRpc2FsbG93X3B1YmxpY192aXNpYmlsaXR5GAMgASgIEhgKEG1heF91cGxvYWRfYnl0ZXMYBCABKAMyiAMKC0F1dGhTZXJ2aWNlEj8KBlNpZ25VcBIZLm1lbW9yaWEudjEuU2lnblVwUmVxdWVzdBoaLm1lbW9yaWEudjEuU2lnblVwUmVzcG9uc2USPwoGU2lnbkluEhkubWVtb3JpYS52MS5TaWduSW5SZXF1ZXN0GhoubWVtb3JpYS52MS5TaWduSW5SZXNwb25zZRJCCgdTaWduT3V0EhoubWVtb3JpYS52MS5TaWduT3V0UmVxdWVzdBobLm1lbW9yaWEudjEuU2lnbk91dFJlc3BvbnNlElcKDkdldEN1cnJlbnRVc2VyEiEubWVtb3JpYS52MS5HZXRDdXJyZW50VXNlclJlcXVlc3QaIi5tZW1vcmlhLnYxLkdldEN1cnJlbnRVc2VyUmVzcG9uc2USWgoPR2V0SW5zdGFuY2VJbmZvEiIubWVtb3JpYS52MS5HZXRJbnN0YW5jZUluZm9SZXF1ZXN0GiMubWVtb3JpYS52MS5HZXRJbnN0YW5jZUluZm9SZXNwb25zZUI5WjdnaXRodWIuY29tL21lbW9yaWEtYXBwL21lbW9yaWEvZ2VuL21lbW9yaWEvdjE7bWVtb3JpYXYxYgZwcm90bzM", [file_memoria_v1_user_service]);
 
 /**
  * SignUpRequest names the new account.
@@ -193,6 +193,63 @@ export const GetCurrentUserResponseSchema: GenMessage<GetCurrentUserResponse> = 
   messageDesc(file_memoria_v1_auth_service, 7);
 
 /**
+ * GetInstanceInfoRequest has no fields.
+ *
+ * @generated from message memoria.v1.GetInstanceInfoRequest
+ */
+export type GetInstanceInfoRequest = Message<"memoria.v1.GetInstanceInfoRequest"> & {
+};
+
+/**
+ * Describes the message memoria.v1.GetInstanceInfoRequest.
+ * Use `create(GetInstanceInfoRequestSchema)` to create a new message.
+ */
+export const GetInstanceInfoRequestSchema: GenMessage<GetInstanceInfoRequest> = /*@__PURE__*/
+  messageDesc(file_memoria_v1_auth_service, 8);
+
+/**
+ * GetInstanceInfoResponse describes the instance to any visitor.
+ *
+ * @generated from message memoria.v1.GetInstanceInfoResponse
+ */
+export type GetInstanceInfoResponse = Message<"memoria.v1.GetInstanceInfoResponse"> & {
+  /**
+   * True while no account exists: the next sign-up becomes the admin.
+   *
+   * @generated from field: bool first_sign_up = 1;
+   */
+  firstSignUp: boolean;
+
+  /**
+   * Whether SignUp is open (always true while first_sign_up).
+   *
+   * @generated from field: bool allow_sign_up = 2;
+   */
+  allowSignUp: boolean;
+
+  /**
+   * When true, memos cannot be made PUBLIC.
+   *
+   * @generated from field: bool disallow_public_visibility = 3;
+   */
+  disallowPublicVisibility: boolean;
+
+  /**
+   * The largest file CreateResource accepts, in bytes.
+   *
+   * @generated from field: int64 max_upload_bytes = 4;
+   */
+  maxUploadBytes: bigint;
+};
+
+/**
+ * Describes the message memoria.v1.GetInstanceInfoResponse.
+ * Use `create(GetInstanceInfoResponseSchema)` to create a new message.
+ */
+export const GetInstanceInfoResponseSchema: GenMessage<GetInstanceInfoResponse> = /*@__PURE__*/
+  messageDesc(file_memoria_v1_auth_service, 9);
+
+/**
  * AuthService creates accounts and sessions.
  *
  * SignUp and SignIn return an opaque access token for the
@@ -244,6 +301,17 @@ export const AuthService: GenService<{
     methodKind: "unary";
     input: typeof GetCurrentUserRequestSchema;
     output: typeof GetCurrentUserResponseSchema;
+  },
+  /**
+   * GetInstanceInfo tells anyone, signed in or not, what a sign-up or
+   * sign-in page and the composer need to know about this instance.
+   *
+   * @generated from rpc memoria.v1.AuthService.GetInstanceInfo
+   */
+  getInstanceInfo: {
+    methodKind: "unary";
+    input: typeof GetInstanceInfoRequestSchema;
+    output: typeof GetInstanceInfoResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_memoria_v1_auth_service, 0);
