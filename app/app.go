@@ -137,3 +137,16 @@ func (a *App) Run(ctx context.Context) error {
 	a.log.Info("stopped")
 	return err
 }
+
+// Close releases an App that will not Run (Run cleans up by itself when its
+// context ends).
+func (a *App) Close() error {
+	lerr := a.ln.Close()
+	if err := a.db.Close(); err != nil {
+		return err
+	}
+	if errors.Is(lerr, net.ErrClosed) {
+		return nil
+	}
+	return lerr
+}
