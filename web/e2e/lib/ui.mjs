@@ -3,13 +3,16 @@ import { ok } from './assert.mjs';
 
 /** @typedef {import('playwright-core').Page} Page */
 
-/** @param {Page} page */
+/**
+ * Creates the first account of a fresh instance.
+ * @param {Page} page
+ */
 export async function signUp(page, username, password) {
   await page.goto('/');
-  await page.getByRole('button', { name: 'Create an account' }).click();
+  // Only ever the first account of a fresh instance: the page opens in sign-up mode.
   await page.getByRole('heading', { name: 'Create an account' }).waitFor();
   ok(
-    await page.getByText('becomes its administrator').isVisible(),
+    await page.getByText('You are the first: this account becomes the administrator.').isVisible(),
     'the sign-up page says the first account becomes the administrator',
   );
   await page.getByLabel('Username').fill(username);

@@ -1,7 +1,7 @@
 // (b) Writing, editing and deleting a memo with attachments.
 import { equal, match, ok } from '../lib/assert.mjs';
 import { makePng } from '../lib/fixtures.mjs';
-import { imagesLoaded, memos, memoWith, signUp } from '../lib/ui.mjs';
+import { closeSettings, imagesLoaded, memos, memoWith, openSettings, signUp } from '../lib/ui.mjs';
 
 export default {
   name: 'compose-edit-delete',
@@ -54,6 +54,35 @@ export default {
       match(fileUrl, /^\/file\/resources\/\d+\/notes\.txt$/, 'download link');
       const body = await page.evaluate(async (u) => (await fetch(u)).text(), fileUrl);
       equal(body, 'packing list: towel\n', 'the downloaded file has the uploaded bytes');
+    });
+
+    await t.step('a file over the upload limit is refused before any upload', async () => {
+      let uploads = 0;
+      const count = (/** @type {import('playwright-core').Request} */ r) => {
+        if (r.url().includes('/memoria.v1.ResourceService/CreateResource')) uploads++;
+      };
+      page.on('request', count);
+      try {
+        ok(await composer.getByText('(up to 32 MiB each)').isVisible(), 'the composer names the upload limit');
+        // Made in the page (sending 32 MiB through setInputFiles takes seconds).
+        await composer.getByLabel('Attach files').evaluate((/** @type {HTMLInputElement} */ input) => {
+          const dt = new DataTransfer();
+          dt.items.add(new File([new Uint8Array(32 * 1024 * 1024 + 1)], 'huge.bin', { type: 'application/octet-stream' }));
+          input.files = dt.files;
+          input.dispatchEvent(new Event('change', { bubbles: true }));
+        });
+        const alert = composer.getByRole('alert');
+        await alert.waitFor();
+        equal(
+          (await alert.textContent())?.trim(),
+          '“huge.bin” is too large to attach: files can be at most 32 MiB.',
+          'refusal message',
+        );
+        equal(await composer.getByRole('list', { name: 'Attachments' }).count(), 0, 'nothing was queued');
+        equal(uploads, 0, 'no CreateResource request was sent');
+      } finally {
+        page.off('request', count);
+      }
     });
 
     await t.step('a slow upload shows real byte progress, then can be removed', async () => {
@@ -131,6 +160,31 @@ export default {
       ok((await first.textContent())?.includes('Trip notes, revised'), 'the pinned memo is listed first');
       ok(await first.getByText('Pinned').isVisible(), 'it is still pinned');
       ok(await first.locator('.visibility-badge', { hasText: 'Public' }).isVisible(), 'it is still public');
+    });
+
+    await t.step('with public memos turned off, Public is no longer offered; the public memo still shows it', async () => {
+      const dialog = await openSettings(page, 'System');
+      const form = dialog.getByRole('form', { name: 'Instance' });
+      await form.getByLabel('Disallow public memos').check();
+      await form.getByRole('button', { name: 'Save' }).click();
+      await form.getByText('Saved.').waitFor();
+      await closeSettings(page);
+      const options = (/** @type {import('playwright-core').Locator} */ select) =>
+        select.locator('option').evaluateAll((os) =>
+          os.map((o) => `${o.textContent}${/** @type {HTMLOptionElement} */ (o).disabled ? ' (disabled)' : ''}`),
+        );
+      const composerSelect = composer.getByLabel('Visibility');
+      await page.waitForFunction(
+        (el) => ![...(/** @type {HTMLSelectElement} */ (el)).options].some((o) => o.textContent === 'Public'),
+        await composerSelect.elementHandle(),
+      );
+      equal((await options(composerSelect)).join(', '), 'Private, Signed-in users', 'composer choices');
+      const card = memoWith(page, 'Trip notes, revised');
+      const cardSelect = card.getByLabel('Change visibility');
+      equal(await cardSelect.locator('option:checked').textContent(), 'Public', 'the public memo still shows Public');
+      equal((await options(cardSelect)).join(', '), 'Private, Signed-in users, Public (disabled)', 'memo choices');
+      const other = memoWith(page, 'Groceries').getByLabel('Change visibility');
+      equal((await options(other)).join(', '), 'Private, Signed-in users', 'other memo choices');
     });
 
     await t.step('delete asks first; Cancel keeps the memo', async () => {

@@ -29,6 +29,13 @@ export default {
       await dialog.getByRole('rowheader', { name: 'bob' }).waitFor();
     });
 
+    await t.step('sign-up is not offered once closed', async () => {
+      await member.page.goto('/');
+      await member.page.getByText('Sign-up is closed; ask an administrator for an account.').waitFor();
+      ok(await member.page.getByRole('heading', { name: 'Sign in' }).isVisible(), 'the page is sign-in only');
+      equal(await member.page.getByRole('button', { name: 'Create an account' }).count(), 0, 'no sign-up button');
+    });
+
     await t.step('a wrong password gives a clear message', async () => {
       await member.page.goto('/');
       await member.page.getByLabel('Username').fill('bob');

@@ -1,19 +1,29 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useState, type FormEvent } from 'react';
 import { authClient, Code } from '../api';
 import type { User } from '../gen/memoria/v1/user_service_pb';
 import { useAction } from '../hooks/useAction';
+import { refreshInstanceInfo, useInstanceInfo } from '../hooks/useInstanceInfo';
+import { canSignUp, initialAuthMode, type AuthMode as Mode } from '../lib/instance';
 import { ErrorMessage } from './ErrorMessage';
-
-type Mode = 'signIn' | 'signUp';
+import { Loading } from './Spinner';
 
 interface Props {
   notice: string;
   onSignedIn: (user: User) => void;
 }
 
-/** Sign in, or create an account (the first one on an instance is its admin). */
+/**
+ * Sign in, or create an account (the first one on an instance is its admin).
+ * What is offered follows GetInstanceInfo; if that call fails, both are
+ * offered and the server decides.
+ */
 export function AuthPage({ notice, onSignedIn }: Props) {
-  const [mode, setMode] = useState<Mode>('signIn');
+  const instance = useInstanceInfo();
+  const { info } = instance;
+  const [chosenMode, setMode] = useState<Mode>(() => initialAuthMode(info));
+  const signUpOpen = canSignUp(info);
+  const mode: Mode = signUpOpen ? chosenMode : 'signIn';
+  const first = info?.firstSignUp ?? false;
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
@@ -26,6 +36,11 @@ export function AuthPage({ notice, onSignedIn }: Props) {
   });
   const action = mode === 'signIn' ? signIn : signUp;
 
+  // The first account: open in sign-up mode once that is known.
+  useEffect(() => {
+    if (first) setMode('signUp');
+  }, [first]);
+
   async function submit(e: FormEvent) {
     e.preventDefault();
     if (mode === 'signUp' && password !== confirm) {
@@ -33,6 +48,8 @@ export function AuthPage({ notice, onSignedIn }: Props) {
       return;
     }
     const res = await action.run();
+    // Sign-up may have closed, or the first account now exists: ask again.
+    void refreshInstanceInfo();
     if (res?.user) onSignedIn(res.user);
   }
 
@@ -43,6 +60,19 @@ export function AuthPage({ notice, onSignedIn }: Props) {
   }
 
   const title = mode === 'signIn' ? 'Sign in' : 'Create an account';
+
+  if (!info && instance.loading) {
+    return (
+      <main className="auth-page">
+        <div className="auth-card">
+          <p className="brand" aria-hidden="true">
+            <img src="/favicon.svg" alt="" width="28" height="28" /> Memoria
+          </p>
+          <Loading label="Loading…" />
+        </div>
+      </main>
+    );
+  }
 
   return (
     <main className="auth-page">
@@ -56,7 +86,9 @@ export function AuthPage({ notice, onSignedIn }: Props) {
             {notice}
           </p>
         ) : null}
-        {mode === 'signUp' ? (
+        {mode === 'signUp' && first ? (
+          <p className="hint">You are the first: this account becomes the administrator.</p>
+        ) : mode === 'signUp' && !info ? (
           <p className="hint">
             The first account created on a new Memoria becomes its <strong>administrator</strong>. After that,
             new accounts can sign up only if an administrator allows it.
@@ -110,7 +142,9 @@ export function AuthPage({ notice, onSignedIn }: Props) {
           </button>
         </form>
         <p className="switch">
-          {mode === 'signIn' ? (
+          {!signUpOpen ? (
+            <>Sign-up is closed; ask an administrator for an account.</>
+          ) : mode === 'signIn' ? (
             <>
               New here?{' '}
               <button type="button" className="link" onClick={() => switchTo('signUp')}>

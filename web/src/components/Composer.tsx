@@ -3,6 +3,8 @@ import { Visibility, type Memo } from '../gen/memoria/v1/memo_service_pb';
 import type { Resource } from '../gen/memoria/v1/resource_service_pb';
 import { useAction } from '../hooks/useAction';
 import { useAttachments } from '../hooks/useAttachments';
+import { useInstanceInfo } from '../hooks/useInstanceInfo';
+import { formatLimit } from '../lib/instance';
 import { extractTags } from '../lib/tags';
 import { AttachmentQueue } from './AttachmentQueue';
 import { ErrorMessage } from './ErrorMessage';
@@ -39,6 +41,8 @@ export function Composer(props: Props) {
   const visibilityTouched = useRef(false);
   const [dragging, setDragging] = useState(false);
   const attachments = useAttachments(initialResources);
+  const { info } = useInstanceInfo();
+  const uploadLimit = info && info.maxUploadBytes > 0n ? ` (up to ${formatLimit(info.maxUploadBytes)} each)` : '';
   const ids = { text: useId(), hint: useId(), file: useId(), error: useId() };
   const action = useAction(save);
   const textRef = useRef<HTMLTextAreaElement>(null);
@@ -136,9 +140,10 @@ export function Composer(props: Props) {
         {tags.length > 0 ? (
           <span className="tag-preview">Tags: {tags.map((t) => `#${t}`).join(' ')} · </span>
         ) : null}
-        {saveShortcut} saves. Drop or paste files to attach them.
+        {saveShortcut} saves. Drop or paste files to attach them{uploadLimit}.
       </p>
       <AttachmentQueue items={attachments.items} onRemove={attachments.remove} onRetry={attachments.retry} />
+      <ErrorMessage message={attachments.refused.join(' ')} />
       <div className="composer-bar">
         <input
           id={ids.file}

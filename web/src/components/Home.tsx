@@ -4,8 +4,10 @@ import { Visibility } from '../gen/memoria/v1/memo_service_pb';
 import type { User } from '../gen/memoria/v1/user_service_pb';
 import type { UserSetting } from '../gen/memoria/v1/user_setting_service_pb';
 import { useAction } from '../hooks/useAction';
+import { useInstanceInfo } from '../hooks/useInstanceInfo';
 import { useTagFilter } from '../hooks/useTagFilter';
 import { useTimeline } from '../hooks/useTimeline';
+import { allowedVisibility } from '../lib/instance';
 import { SettingsDialog, type SettingsSection } from '../settings/SettingsDialog';
 import { Composer, type Draft } from './Composer';
 import { ErrorMessage } from './ErrorMessage';
@@ -59,7 +61,11 @@ export function Home({ user, onUserChange, onSignedOut }: Props) {
     [],
   );
 
-  const defaultVisibility = userSetting?.defaultVisibility || Visibility.PRIVATE;
+  const { info } = useInstanceInfo();
+  const defaultVisibility = allowedVisibility(
+    userSetting?.defaultVisibility || Visibility.PRIVATE,
+    info?.disallowPublicVisibility ?? false,
+  );
 
   return (
     <>

@@ -1,6 +1,7 @@
 import { useId } from 'react';
 import { Visibility } from '../gen/memoria/v1/memo_service_pb';
-import { visibilityOptions } from '../lib/format';
+import { useInstanceInfo } from '../hooks/useInstanceInfo';
+import { visibilityChoices } from '../lib/instance';
 
 interface Props {
   value: Visibility;
@@ -11,9 +12,14 @@ interface Props {
   compact?: boolean;
 }
 
-/** Who may see a memo: Private, Signed-in users, Public. */
+/**
+ * Who may see a memo: Private, Signed-in users, Public — without Public when
+ * the instance turned public memos off (unless it is the current value).
+ */
 export function VisibilitySelect({ value, onChange, disabled, label = 'Visibility', compact }: Props) {
   const id = useId();
+  const { info } = useInstanceInfo();
+  const options = visibilityChoices(value, info?.disallowPublicVisibility ?? false);
   return (
     <span className={compact ? 'select-field compact' : 'select-field'}>
       <label htmlFor={id} className={compact ? 'visually-hidden' : undefined}>
@@ -25,8 +31,8 @@ export function VisibilitySelect({ value, onChange, disabled, label = 'Visibilit
         disabled={disabled}
         onChange={(e) => onChange(Number(e.target.value) as Visibility)}
       >
-        {visibilityOptions.map((o) => (
-          <option key={o.value} value={o.value} title={o.hint}>
+        {options.map((o) => (
+          <option key={o.value} value={o.value} title={o.hint} disabled={o.disabled}>
             {o.label}
           </option>
         ))}

@@ -2,7 +2,9 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { errorMessage, resourceClient } from '../api';
 import type { Resource } from '../gen/memoria/v1/resource_service_pb';
 import { isImage, resourceUrl } from '../lib/format';
+import { partitionBySize } from '../lib/instance';
 import { uploadResource } from '../lib/upload';
+import { useInstanceInfo } from './useInstanceInfo';
 
 export type UploadStatus = 'queued' | 'uploading' | 'done' | 'failed';
 
@@ -62,7 +64,10 @@ function fromFile(f: File): Attachment {
 
 export interface Attachments {
   items: Attachment[];
+  /** Queues files; those over the instance's size limit are refused instead. */
   add: (files: Iterable<File>) => void;
+  /** Why files of the last add were refused (too large), one sentence each. */
+  refused: string[];
   remove: (key: string) => void;
   retry: (key: string) => void;
   /** Forget everything (after saving); uploaded files now belong to the memo. */
@@ -84,6 +89,10 @@ export function useAttachments(initial: readonly Resource[] = []): Attachments {
   itemsRef.current = items;
   const controllers = useRef(new Map<string, AbortController>());
   const uploading = useRef(false);
+  const [refused, setRefused] = useState<string[]>([]);
+  const { info } = useInstanceInfo();
+  const maxBytes = useRef(info?.maxUploadBytes);
+  maxBytes.current = info?.maxUploadBytes;
 
   const patch = useCallback((key: string, change: Partial<Attachment>) => {
     setItems((list) => list.map((a) => (a.key === key ? { ...a, ...change } : a)));
@@ -128,7 +137,10 @@ export function useAttachments(initial: readonly Resource[] = []): Attachments {
   );
 
   const add = useCallback((files: Iterable<File>) => {
-    const added = [...files].map(fromFile);
+    // Refuse what the server would refuse anyway, before sending any bytes.
+    const { accepted, refused } = partitionBySize([...files], maxBytes.current);
+    setRefused(refused);
+    const added = accepted.map(fromFile);
     if (added.length) setItems((list) => [...list, ...added]);
   }, []);
 
@@ -143,7 +155,10 @@ export function useAttachments(initial: readonly Resource[] = []): Attachments {
 
   const retry = useCallback((key: string) => patch(key, { status: 'queued', error: '', loaded: 0 }), [patch]);
 
-  const clear = useCallback(() => setItems([]), []);
+  const clear = useCallback(() => {
+    setItems([]);
+    setRefused([]);
+  }, []);
 
   const discard = useCallback(() => {
     for (const a of itemsRef.current) {
@@ -151,11 +166,13 @@ export function useAttachments(initial: readonly Resource[] = []): Attachments {
       if (!a.existing && a.resource) forget(a.resource);
     }
     setItems([]);
+    setRefused([]);
   }, []);
 
   return {
     items,
     add,
+    refused,
     remove,
     retry,
     clear,

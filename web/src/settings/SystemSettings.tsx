@@ -5,6 +5,7 @@ import { SavedNote } from '../components/SavedNote';
 import { Loading } from '../components/Spinner';
 import type { SystemSetting } from '../gen/memoria/v1/system_setting_service_pb';
 import { useAction } from '../hooks/useAction';
+import { refreshInstanceInfo } from '../hooks/useInstanceInfo';
 import { mask } from '../lib/mask';
 import { BotStatus } from './BotStatus';
 
@@ -126,6 +127,8 @@ function InstanceForm({ setting, onSaved }: { setting: SystemSetting; onSaved: (
     if (s) {
       setSaved(true);
       onSaved(s);
+      // Visibility pickers follow the public-memos switch.
+      void refreshInstanceInfo();
     }
   }
 
