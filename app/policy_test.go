@@ -117,7 +117,8 @@ func TestDisallowPublicVisibility(t *testing.T) {
 		return err
 	}
 	wantCode(t, setDefault(v1.Visibility_VISIBILITY_PUBLIC), codeOK)
-	if got := s.createMemo(userTok, "by default", 0).GetVisibility(); got != v1.Visibility_VISIBILITY_PUBLIC {
+	publicBefore := s.createMemo(userTok, "by default", 0)
+	if got := publicBefore.GetVisibility(); got != v1.Visibility_VISIBILITY_PUBLIC {
 		t.Fatalf("default visibility gave %v, want PUBLIC", got)
 	}
 	_, err := s.as(adminTok).System.UpdateSystemSetting(ctx, req(&v1.UpdateSystemSettingRequest{Setting: &v1.SystemSetting{DisallowPublicVisibility: true}, UpdateMask: mask("disallow_public_visibility")}))
@@ -133,4 +134,17 @@ func TestDisallowPublicVisibility(t *testing.T) {
 	wantCode(t, err, connect.CodePermissionDenied, "public memos are disabled")
 	wantCode(t, setDefault(v1.Visibility_VISIBILITY_PUBLIC), connect.CodePermissionDenied)
 	wantCode(t, setDefault(v1.Visibility_VISIBILITY_PROTECTED), codeOK)
+
+	// A memo made public before the setting can still be edited as the UI
+	// does it (content with its unchanged visibility), and made less public.
+	pub := publicBefore
+	resp, err := user.Memos.UpdateMemo(ctx, req(&v1.UpdateMemoRequest{Memo: &v1.Memo{Name: pub.GetName(), Content: "edited", Visibility: v1.Visibility_VISIBILITY_PUBLIC}, UpdateMask: mask("content", "visibility")}))
+	wantCode(t, err, codeOK)
+	if resp.Msg.GetVisibility() != v1.Visibility_VISIBILITY_PUBLIC || resp.Msg.GetContent() != "edited" {
+		t.Fatalf("edited public memo = %v", resp.Msg)
+	}
+	_, err = user.Memos.UpdateMemo(ctx, req(&v1.UpdateMemoRequest{Memo: &v1.Memo{Name: pub.GetName(), Visibility: v1.Visibility_VISIBILITY_PRIVATE}, UpdateMask: mask("visibility")}))
+	wantCode(t, err, codeOK)
+	_, err = user.Memos.UpdateMemo(ctx, req(&v1.UpdateMemoRequest{Memo: &v1.Memo{Name: pub.GetName(), Visibility: v1.Visibility_VISIBILITY_PUBLIC}, UpdateMask: mask("visibility")}))
+	wantCode(t, err, connect.CodePermissionDenied, "public memos are disabled")
 }

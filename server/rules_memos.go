@@ -237,11 +237,15 @@ func (r *Rules) UpdateMemo(ctx context.Context, id int64, p MemoPatch) (store.Me
 		if *p.Visibility == "" {
 			return store.Memo{}, invalid("visibility must be VISIBILITY_PRIVATE, VISIBILITY_PROTECTED or VISIBILITY_PUBLIC")
 		}
-		vis, err := r.resolveVisibility(ctx, a.User.ID, *p.Visibility)
-		if err != nil {
-			return store.Memo{}, err
+		// Re-sending the current visibility is no change: a memo made
+		// public before public memos were disallowed can still be edited.
+		if *p.Visibility != m.Visibility {
+			vis, err := r.resolveVisibility(ctx, a.User.ID, *p.Visibility)
+			if err != nil {
+				return store.Memo{}, err
+			}
+			upd.Visibility = &vis
 		}
-		upd.Visibility = &vis
 	}
 	if p.ResourceIDs != nil {
 		if err := r.checkAttachable(ctx, a, *p.ResourceIDs, id); err != nil {
