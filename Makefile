@@ -53,6 +53,9 @@ FUZZTIME ?= 30s
 fuzz:
 	$(GO) test ./bot -run '^$$' -fuzz FuzzEntitiesToMarkdown -fuzztime $(FUZZTIME)
 	$(GO) test ./bot/tgtoken -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+	$(GO) test ./server -run '^$$' -fuzz FuzzParseMemoFilter -fuzztime $(FUZZTIME)
+	$(GO) test ./server -run '^$$' -fuzz FuzzExtractTags -fuzztime $(FUZZTIME)
+	$(GO) test ./server -run '^$$' -fuzz FuzzDecodeMemoPageToken -fuzztime $(FUZZTIME)
 
 ## bench: server and bot benchmarks (see docs/benchmarks.md)
 bench:
