@@ -56,7 +56,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	rules, err := server.NewRules(db, cfg.DataDir, server.Config{MaxUploadBytes: cfg.MaxUploadBytes, BcryptCost: cfg.BcryptCost}, cfg.Logger)
+	rules, err := server.NewRules(db, cfg.DataDir, server.Config{MaxUploadBytes: cfg.MaxUploadBytes, BcryptCost: cfg.BcryptCost})
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -59,14 +59,9 @@ func (h *authHandler) SignOut(ctx context.Context, req *connect.Request[v1.SignO
 }
 
 func (h *authHandler) GetCurrentUser(ctx context.Context, _ *connect.Request[v1.GetCurrentUserRequest]) (*connect.Response[v1.GetCurrentUserResponse], error) {
-	a, err := requireActor(ctx)
+	u, err := h.r.CurrentUser(ctx)
 	if err != nil {
 		return nil, err
-	}
-	// Read fresh: the cached actor may predate a profile change.
-	u, err := h.r.db.GetUser(ctx, a.User.ID)
-	if err != nil {
-		return nil, notFoundAs(err, "user")
 	}
 	return connect.NewResponse(&v1.GetCurrentUserResponse{User: userToProto(u)}), nil
 }

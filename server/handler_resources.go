@@ -28,9 +28,6 @@ func (h *resourceHandler) CreateResource(ctx context.Context, req *connect.Reque
 		}
 		memoID = id
 	}
-	if int64(len(in.GetContent())) > h.r.MaxUploadBytes() {
-		return nil, invalid("resource.content is %s; the limit is %s", mib(int64(len(in.GetContent()))), mib(h.r.MaxUploadBytes()))
-	}
 	out, err := h.r.CreateResource(ctx, ResourceInput{
 		Filename: in.GetFilename(), Type: in.GetType(), Content: bytes.NewReader(in.GetContent()), MemoID: memoID,
 	})

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"testing"
 
 	"github.com/memoria-app/memoria/store"
@@ -17,7 +16,7 @@ func BenchmarkIngestText(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	r, err := NewRules(db, dir, Config{BcryptCost: 4}, slog.New(slog.DiscardHandler))
+	r, err := NewRules(db, dir, Config{BcryptCost: 4})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -25,11 +24,12 @@ func BenchmarkIngestText(b *testing.B) {
 	if err := db.CreateUser(ctx, &u, nil); err != nil {
 		b.Fatal(err)
 	}
-	actx := WithActor(ctx, &Actor{User: u, Source: store.SourceTelegram})
+	actor := &Actor{User: u, Source: store.SourceTelegram}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := r.Ingest(actx, IngestInput{Key: fmt.Sprintf("k%d", i), Content: "hello **world** #tag"}); err != nil {
-			b.Fatal(err)
+		out := r.IngestBatch(ctx, []IngestItem{{Actor: actor, Input: IngestInput{Key: fmt.Sprintf("k%d", i), Content: "hello **world** #tag"}}})
+		if out[0].Err != nil {
+			b.Fatal(out[0].Err)
 		}
 	}
 }

@@ -1,10 +1,6 @@
 package server
 
-import (
-	"log/slog"
-
-	"github.com/memoria-app/memoria/store"
-)
+import "github.com/memoria-app/memoria/store"
 
 // Config holds the rules' tunables.
 type Config struct {
@@ -26,13 +22,12 @@ type Rules struct {
 	db    *store.DB
 	files *FileStore
 	cfg   Config
-	log   *slog.Logger
 	auth  *authCache
 	vis   *visibilityCache
 }
 
 // NewRules builds the rules over db, keeping files under dataDir.
-func NewRules(db *store.DB, dataDir string, cfg Config, log *slog.Logger) (*Rules, error) {
+func NewRules(db *store.DB, dataDir string, cfg Config) (*Rules, error) {
 	if cfg.MaxUploadBytes <= 0 {
 		cfg.MaxUploadBytes = DefaultMaxUploadBytes
 	}
@@ -43,7 +38,7 @@ func NewRules(db *store.DB, dataDir string, cfg Config, log *slog.Logger) (*Rule
 	if err != nil {
 		return nil, err
 	}
-	return &Rules{db: db, files: fs, cfg: cfg, log: log, auth: newAuthCache(), vis: newVisibilityCache()}, nil
+	return &Rules{db: db, files: fs, cfg: cfg, auth: newAuthCache(), vis: newVisibilityCache()}, nil
 }
 
 // MaxUploadBytes is the configured resource size limit.

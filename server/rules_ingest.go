@@ -64,16 +64,6 @@ func (r *Rules) Ingested(ctx context.Context, key string) (bool, error) {
 	return r.db.HasIngested(ctx, key)
 }
 
-// Ingest applies one external event exactly once for the actor in ctx.
-func (r *Rules) Ingest(ctx context.Context, in IngestInput) (store.IngestResult, error) {
-	a, err := requireActor(ctx)
-	if err != nil {
-		return store.IngestResult{}, err
-	}
-	out := r.IngestBatch(ctx, []IngestItem{{Actor: a, Input: in}})
-	return out[0].Result, out[0].Err
-}
-
 // IngestBatch applies events in order, each exactly once, in one
 // transaction: a memo (or an addition to the GroupKey's memo) for each
 // item's actor, with the actor's default visibility and source, its files,

@@ -80,7 +80,7 @@ func (r *Rules) writeFile(in ResourceInput) (store.Resource, error) {
 	}
 	rel, size, err := r.files.Write(io.MultiReader(bytes.NewReader(head), in.Content), r.cfg.MaxUploadBytes)
 	if errors.Is(err, errTooLarge) {
-		return store.Resource{}, invalid("resource %q is larger than the limit of %s", in.Filename, mib(r.cfg.MaxUploadBytes))
+		return store.Resource{}, invalid("resource.content of %q is too large: the limit is %s", in.Filename, mib(r.cfg.MaxUploadBytes))
 	}
 	if err != nil {
 		return store.Resource{}, err

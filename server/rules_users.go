@@ -91,6 +91,17 @@ func requireSelfOrAdmin(ctx context.Context, id int64) (*Actor, error) {
 	return a, nil
 }
 
+// CurrentUser returns the actor's account, read fresh (the cached actor may
+// predate a profile change).
+func (r *Rules) CurrentUser(ctx context.Context) (store.User, error) {
+	a, err := requireActor(ctx)
+	if err != nil {
+		return store.User{}, err
+	}
+	u, err := r.db.GetUser(ctx, a.User.ID)
+	return u, notFoundAs(err, "user")
+}
+
 // GetUser returns a user (self or admin).
 func (r *Rules) GetUser(ctx context.Context, id int64) (store.User, error) {
 	if _, err := requireSelfOrAdmin(ctx, id); err != nil {
