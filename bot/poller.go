@@ -137,24 +137,25 @@ func (p *poller) poll(ctx context.Context, username string, transient, rejected,
 			continue
 		}
 		next, err := h.handle(ctx, raw)
-		if err != nil {
-			// Only a failure to commit gets here (ctx ended or the database
-			// is failing): the batch is fetched and handled again.
-			if ctx.Err() != nil {
-				return
-			}
-			p.log.Error("handle updates; retrying the batch", "err", err)
-			if sleep(ctx, transient.next()) != nil {
-				return
-			}
-			continue
-		}
-		if next > offset {
+		// Confirm what is committed, even when the rest of the batch
+		// failed: only the updates from the failure on come again.
+		if next > offset && ctx.Err() == nil {
 			if err := p.sup.cursors.SetCursor(ctx, p.cursorName(), next); err != nil {
 				// Not fatal: ingest keys make the redelivery harmless.
 				p.log.Error("store offset", "err", err)
 			}
 			offset = next
+		}
+		if err != nil {
+			// Only a failure to commit gets here (ctx ended or the database
+			// is failing).
+			if ctx.Err() != nil {
+				return
+			}
+			p.log.Error("handle updates; retrying from the failed update", "err", err)
+			if sleep(ctx, transient.next()) != nil {
+				return
+			}
 		}
 	}
 }
