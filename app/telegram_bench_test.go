@@ -43,11 +43,7 @@ func newTgBench(b *testing.B, token string) *tgBench {
 	tb.s = startServer(b, quietBot)
 	_, tb.admin = tb.s.signUp("admin")
 	_, tb.user = tb.s.createUser(tb.admin, "alice")
-	if _, err := tb.s.as(tb.user).UserSettings.UpdateUserSetting(ctxT(b), connect.NewRequest(&v1.UpdateUserSettingRequest{
-		Setting: &v1.UserSetting{TelegramUserId: tb.from.ID}, UpdateMask: mask("telegram_user_id"),
-	})); err != nil {
-		b.Fatal(err)
-	}
+	tb.s.linkTelegram(tb.user, tb.from.ID)
 	return tb
 }
 

@@ -229,11 +229,7 @@ func TestTelegramCrashes(t *testing.T) {
 	_, admin := s.signUp("admin")
 	_, user := s.createUser(admin, "alice")
 	alice := telegramtest.User{ID: 424242, FirstName: "Alice"}
-	if _, err := s.as(user).UserSettings.UpdateUserSetting(ctxT(t), connect.NewRequest(&v1.UpdateUserSettingRequest{
-		Setting: &v1.UserSetting{TelegramUserId: alice.ID}, UpdateMask: mask("telegram_user_id"),
-	})); err != nil {
-		t.Fatal(err)
-	}
+	s.linkTelegram(user, alice.ID)
 	want := enqueueBurst(tgBot, alice, 2000, rng)
 	s.setToken(admin, tg.URL()+"/bot"+token)
 
@@ -290,11 +286,7 @@ func TestTelegramFaults(t *testing.T) {
 	_, admin := s.signUp("admin")
 	_, user := s.createUser(admin, "alice")
 	alice := telegramtest.User{ID: 515151, FirstName: "Alice"}
-	if _, err := s.as(user).UserSettings.UpdateUserSetting(ctxT(t), connect.NewRequest(&v1.UpdateUserSettingRequest{
-		Setting: &v1.UserSetting{TelegramUserId: alice.ID}, UpdateMask: mask("telegram_user_id"),
-	})); err != nil {
-		t.Fatal(err)
-	}
+	s.linkTelegram(user, alice.ID)
 	want := enqueueBurst(tgBot, alice, 2000, rng)
 	tgBot.SetFaultSeed(seed)
 	tgBot.SetFaultRate(0.2,

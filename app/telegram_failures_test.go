@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"connectrpc.com/connect"
 	"github.com/PaulSonOfLars/gotgbot/v2"
 
 	"github.com/memoria-app/memoria/bot/telegramtest"
@@ -38,11 +37,7 @@ func startLinked(t *testing.T, token string) *linkedStory {
 	ls.s = startServer(t, fastBot)
 	_, ls.admin = ls.s.signUp("admin")
 	_, ls.user = ls.s.createUser(ls.admin, "lin")
-	if _, err := ls.s.as(ls.user).UserSettings.UpdateUserSetting(ctxT(t), connect.NewRequest(&v1.UpdateUserSettingRequest{
-		Setting: &v1.UserSetting{TelegramUserId: ls.from.ID}, UpdateMask: mask("telegram_user_id"),
-	})); err != nil {
-		t.Fatal(err)
-	}
+	ls.s.linkTelegram(ls.user, ls.from.ID)
 	ls.s.setToken(ls.admin, tg.URL()+"/bot"+token)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -7,11 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"connectrpc.com/connect"
-
 	"github.com/memoria-app/memoria/app"
 	"github.com/memoria-app/memoria/bot/telegramtest"
-	v1 "github.com/memoria-app/memoria/gen/memoria/v1"
 )
 
 // TestTelegramRepliesArePacedAndNeverSlowIngestion: replies keep a minimum
@@ -29,11 +26,7 @@ func TestTelegramRepliesArePacedAndNeverSlowIngestion(t *testing.T) {
 	_, admin := s.signUp("admin")
 	_, user := s.createUser(admin, "lin")
 	linked := telegramtest.User{ID: 444001, FirstName: "Lin"}
-	if _, err := s.as(user).UserSettings.UpdateUserSetting(ctxT(t), connect.NewRequest(&v1.UpdateUserSettingRequest{
-		Setting: &v1.UserSetting{TelegramUserId: linked.ID}, UpdateMask: mask("telegram_user_id"),
-	})); err != nil {
-		t.Fatal(err)
-	}
+	s.linkTelegram(user, linked.ID)
 	strangers := []telegramtest.User{{ID: 444101, FirstName: "A"}, {ID: 444102, FirstName: "B"}}
 	for i := 0; i < 3; i++ {
 		for _, st := range strangers {

@@ -43,6 +43,17 @@ func (s *testServer) setToken(adminToken, value string) {
 	}
 }
 
+// linkTelegram saves a Telegram user id in the user's settings.
+func (s *testServer) linkTelegram(token string, telegramUserID int64) {
+	s.tb.Helper()
+	_, err := s.as(token).UserSettings.UpdateUserSetting(ctxT(s.tb), connect.NewRequest(&v1.UpdateUserSettingRequest{
+		Setting: &v1.UserSetting{TelegramUserId: telegramUserID}, UpdateMask: mask("telegram_user_id"),
+	}))
+	if err != nil {
+		s.tb.Fatalf("link Telegram user id %d: %v", telegramUserID, err)
+	}
+}
+
 // waitMemos waits until the holder of token has n memos and returns them
 // (newest first).
 func (s *testServer) waitMemos(token string, n int) []*v1.Memo {
@@ -155,12 +166,7 @@ func TestTelegramStory(t *testing.T) {
 	if resp, err := s.as(user).Memos.ListMemos(ctxT(t), connect.NewRequest(&v1.ListMemosRequest{})); err != nil || len(resp.Msg.Memos) != 0 {
 		t.Fatalf("an unlinked sender's message was stored: %v", err)
 	}
-	_, err := s.as(user).UserSettings.UpdateUserSetting(ctxT(t), connect.NewRequest(&v1.UpdateUserSettingRequest{
-		Setting: &v1.UserSetting{TelegramUserId: alice.ID}, UpdateMask: mask("telegram_user_id"),
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s.linkTelegram(user, alice.ID)
 
 	t.Run("text", func(t *testing.T) {
 		tgBot.SendText(alice, "plain *text* the user typed as Markdown")
