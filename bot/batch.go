@@ -84,11 +84,15 @@ func (h *batchHandler) handle(ctx context.Context, raws []json.RawMessage) (int6
 	defer cancel()
 	cache := &userCache{m: map[int64]*store.User{}}
 	sem := make(chan struct{}, h.p.sup.opts.Prefetch)
+	all := items // handle may shorten items; the launcher keeps the whole batch
 	go func() {
-		for _, it := range items {
+		for i, it := range all {
 			select {
 			case sem <- struct{}{}:
 			case <-pctx.Done():
+				for _, rest := range all[i:] {
+					close(rest.done) // never prepared: nothing staged
+				}
 				return
 			}
 			go func(it *prepared) {
@@ -105,9 +109,11 @@ func (h *batchHandler) handle(ctx context.Context, raws []json.RawMessage) (int6
 		select {
 		case <-it.done:
 		case <-ctx.Done():
+			h.discard(cancel, items[i:])
 			return 0, ctx.Err()
 		}
 		if it.err != nil {
+			h.discard(cancel, items[i:])
 			items, batchErr = items[:i], it.err
 			break
 		}
@@ -126,6 +132,16 @@ func (h *batchHandler) handle(ctx context.Context, raws []json.RawMessage) (int6
 		return next, fmt.Errorf("commit update %d: %w", items[failed].in.updateID, items[failed].commitErr)
 	}
 	return next, batchErr
+}
+
+// discard stops the preparations of items that will not be committed in
+// this round and removes the files they staged (they are fetched again).
+func (h *batchHandler) discard(cancel context.CancelFunc, items []*prepared) {
+	cancel()
+	for _, it := range items {
+		<-it.done
+		h.p.sup.rules.DiscardStaged(it.files...)
+	}
 }
 
 // commitAll commits every item that stores something in one transaction,
