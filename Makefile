@@ -52,10 +52,10 @@ test-e2e: web
 FUZZTIME ?= 30s
 fuzz:
 	$(GO) test ./bot -run '^$$' -fuzz FuzzEntitiesToMarkdown -fuzztime $(FUZZTIME)
-	$(GO) test ./bot/tgtoken -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
-	$(GO) test ./server -run '^$$' -fuzz FuzzParseMemoFilter -fuzztime $(FUZZTIME)
-	$(GO) test ./server -run '^$$' -fuzz FuzzExtractTags -fuzztime $(FUZZTIME)
-	$(GO) test ./server -run '^$$' -fuzz FuzzDecodeMemoPageToken -fuzztime $(FUZZTIME)
+	$(GO) test ./tgtoken -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+	$(GO) test ./rules -run '^$$' -fuzz FuzzParseMemoFilter -fuzztime $(FUZZTIME)
+	$(GO) test ./rules -run '^$$' -fuzz FuzzExtractTags -fuzztime $(FUZZTIME)
+	$(GO) test ./rules -run '^$$' -fuzz FuzzDecodeMemoPageToken -fuzztime $(FUZZTIME)
 
 ## bench: server and bot benchmarks (see docs/benchmarks.md)
 bench:

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/memoria-app/memoria/bot"
+	"github.com/memoria-app/memoria/rules"
 	"github.com/memoria-app/memoria/server"
 	"github.com/memoria-app/memoria/store"
 	"github.com/memoria-app/memoria/web"
@@ -38,7 +39,7 @@ type App struct {
 	cfg   Config
 	log   *slog.Logger
 	db    *store.DB
-	rules *server.Rules
+	rules *rules.Rules
 	ln    net.Listener
 	srv   *http.Server
 	bot   *botRunner
@@ -56,7 +57,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	rules, err := server.NewRules(db, cfg.DataDir, server.Config{MaxUploadBytes: cfg.MaxUploadBytes, BcryptCost: cfg.BcryptCost})
+	rl, err := rules.NewRules(db, cfg.DataDir, rules.Config{MaxUploadBytes: cfg.MaxUploadBytes, BcryptCost: cfg.BcryptCost})
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -66,9 +67,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	a := &App{cfg: cfg, log: cfg.Logger, db: db, rules: rules, ln: ln}
-	a.bot = newBotRunner(db, rules, cfg.Logger, cfg.Bot)
-	handler := server.NewHandler(server.Deps{Rules: rules, Bot: a.bot, Log: cfg.Logger, Web: web.Handler()})
+	a := &App{cfg: cfg, log: cfg.Logger, db: db, rules: rl, ln: ln}
+	a.bot = newBotRunner(db, rl, cfg.Logger, cfg.Bot)
+	rl.AttachBot(a.bot)
+	handler := server.NewHandler(server.Deps{Rules: rl, Log: cfg.Logger, Web: web.Handler()})
 	protocols := new(http.Protocols)
 	protocols.SetHTTP1(true)
 	protocols.SetUnencryptedHTTP2(true) // h2c, for gRPC without TLS
@@ -89,7 +91,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 func (a *App) Addr() string { return a.ln.Addr().String() }
 
 // Rules exposes the rules layer (for tests and tools).
-func (a *App) Rules() *server.Rules { return a.rules }
+func (a *App) Rules() *rules.Rules { return a.rules }
 
 // Run serves until ctx ends, then stops gracefully: new connections are
 // refused, in-flight calls finish (up to ShutdownTimeout), the bot stops and

@@ -5,7 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/memoria-app/memoria/bot"
-	"github.com/memoria-app/memoria/server"
+	"github.com/memoria-app/memoria/rules"
 	"github.com/memoria-app/memoria/store"
 )
 
@@ -14,12 +14,12 @@ type botRunner struct {
 	sup *bot.Supervisor
 }
 
-func newBotRunner(db *store.DB, rules *server.Rules, log *slog.Logger, opts bot.Options) *botRunner {
+func newBotRunner(db *store.DB, rl *rules.Rules, log *slog.Logger, opts bot.Options) *botRunner {
 	opts.Logger = log
-	return &botRunner{sup: bot.New(rules, db, db, opts)}
+	return &botRunner{sup: bot.New(rl, db, db, opts)}
 }
 
 func (b *botRunner) run(ctx context.Context) { b.sup.Run(ctx) }
 
-// Status implements server.BotStatusSource.
-func (b *botRunner) Status() server.BotStatus { return b.sup.Status() }
+// Status implements rules.BotStatusSource.
+func (b *botRunner) Status() rules.BotStatus { return b.sup.Status() }

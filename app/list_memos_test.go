@@ -9,7 +9,7 @@ import (
 	"connectrpc.com/connect"
 
 	v1 "github.com/memoria-app/memoria/gen/memoria/v1"
-	"github.com/memoria-app/memoria/server"
+	"github.com/memoria-app/memoria/rules"
 	"github.com/memoria-app/memoria/store"
 )
 
@@ -23,10 +23,10 @@ func seedMemos(tb testing.TB, s *testServer, token string, n int, content func(i
 	if err != nil {
 		tb.Fatal(err)
 	}
-	ctx = server.WithActor(ctx, actor)
+	ctx = rules.WithActor(ctx, actor)
 	names := make([]string, n)
 	for i := range n {
-		m, err := s.App.Rules().CreateMemo(ctx, server.MemoInput{Content: content(i), Visibility: store.VisibilityPrivate})
+		m, err := s.App.Rules().CreateMemo(ctx, rules.MemoInput{Content: content(i), Visibility: store.VisibilityPrivate})
 		if err != nil {
 			tb.Fatal(err)
 		}

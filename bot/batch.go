@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/memoria-app/memoria/server"
+	"github.com/memoria-app/memoria/rules"
 	"github.com/memoria-app/memoria/store"
 )
 
@@ -32,7 +32,7 @@ type prepared struct {
 	in     incoming
 	key    string
 	user   *store.User // nil: sender not linked
-	files  []server.StagedFile
+	files  []rules.StagedFile
 	failed []failedFile
 	dup    bool  // already committed earlier (redelivery)
 	err    error // internal failure while preparing: the batch is cut here
@@ -60,7 +60,7 @@ func (h *batchHandler) lookup(ctx context.Context, c *userCache, telegramID int6
 	switch {
 	case err == nil:
 		u = &found
-	case server.ErrorCode(err) == server.CodeNotFound:
+	case rules.ErrorCode(err) == rules.CodeNotFound:
 		u = nil
 	default:
 		return nil, err
@@ -148,7 +148,7 @@ func (h *batchHandler) discard(cancel context.CancelFunc, items []*prepared) {
 // then queues the replies. It returns the index of the first item that
 // failed internally, or -1.
 func (h *batchHandler) commitAll(ctx context.Context, items []*prepared) int {
-	var ops []server.IngestItem
+	var ops []rules.IngestItem
 	var owners []*prepared
 	for _, it := range items {
 		if op, ok := h.operation(it); ok {
@@ -159,7 +159,7 @@ func (h *batchHandler) commitAll(ctx context.Context, items []*prepared) int {
 	outcomes := h.p.sup.rules.IngestBatch(ctx, ops)
 	for i, it := range owners {
 		it.result, it.commitErr = outcomes[i].Result, outcomes[i].Err
-		if it.commitErr != nil && server.ErrorCode(it.commitErr) != server.CodeInternal {
+		if it.commitErr != nil && rules.ErrorCode(it.commitErr) != rules.CodeInternal {
 			h.retryRefused(ctx, it, ops[i])
 		}
 	}
@@ -178,43 +178,43 @@ func (h *batchHandler) commitAll(ctx context.Context, items []*prepared) int {
 }
 
 // operation is what an update asks of the rules, if anything.
-func (h *batchHandler) operation(it *prepared) (server.IngestItem, bool) {
+func (h *batchHandler) operation(it *prepared) (rules.IngestItem, bool) {
 	in := it.in
 	if in.message == nil || it.user == nil || it.dup {
-		return server.IngestItem{}, false
+		return rules.IngestItem{}, false
 	}
-	actor := &server.Actor{User: *it.user, Source: store.SourceTelegram}
+	actor := &rules.Actor{User: *it.user, Source: store.SourceTelegram}
 	if in.unsupported != "" {
-		return server.IngestItem{Actor: actor, Input: server.IngestInput{Key: it.key, NoMemo: true}}, true
+		return rules.IngestItem{Actor: actor, Input: rules.IngestInput{Key: it.key, NoMemo: true}}, true
 	}
 	content := in.content
 	if content == "" && len(it.files) == 0 && len(it.failed) > 0 && in.mediaGroupID == "" {
 		content = "_(" + it.failed[0].name + " could not be saved from Telegram)_"
 	}
-	input := server.IngestInput{Key: it.key, Content: content, Staged: it.files}
+	input := rules.IngestInput{Key: it.key, Content: content, Staged: it.files}
 	if in.mediaGroupID != "" {
 		input.GroupKey = albumKey(h.p.botID, in)
 	}
-	return server.IngestItem{Actor: actor, Input: input}, true
+	return rules.IngestItem{Actor: actor, Input: input}, true
 }
 
 // retryRefused handles an update the rules refused (e.g. a file over the
 // upload limit): it keeps the text and reports the files; if even that is
 // refused, the update is recorded as handled and the user told why.
-func (h *batchHandler) retryRefused(ctx context.Context, it *prepared, op server.IngestItem) {
+func (h *batchHandler) retryRefused(ctx context.Context, it *prepared, op rules.IngestItem) {
 	h.p.log.Warn("message refused by the rules; saving without its files", "update_id", it.in.updateID, "err", it.commitErr)
 	reason := it.commitErr.Error()
 	for _, f := range op.Input.Staged {
 		it.failed = append(it.failed, failedFile{f.Filename(), reason})
 	}
 	op.Input.Staged = nil
-	out := h.p.sup.rules.IngestBatch(ctx, []server.IngestItem{op})[0]
-	if out.Err == nil || server.ErrorCode(out.Err) == server.CodeInternal {
+	out := h.p.sup.rules.IngestBatch(ctx, []rules.IngestItem{op})[0]
+	if out.Err == nil || rules.ErrorCode(out.Err) == rules.CodeInternal {
 		it.result, it.commitErr = out.Result, out.Err
 		return
 	}
-	op.Input = server.IngestInput{Key: it.key, NoMemo: true}
-	out = h.p.sup.rules.IngestBatch(ctx, []server.IngestItem{op})[0]
+	op.Input = rules.IngestInput{Key: it.key, NoMemo: true}
+	out = h.p.sup.rules.IngestBatch(ctx, []rules.IngestItem{op})[0]
 	it.result, it.commitErr = out.Result, out.Err
 	it.refused = reason
 }
@@ -297,9 +297,9 @@ func (h *batchHandler) prepare(ctx context.Context, cache *userCache, it *prepar
 		}
 		// Written (and synced) here, in parallel with the other updates
 		// of the batch, rather than inside the transaction.
-		staged, err := h.p.sup.rules.StageFile(server.ResourceInput{Filename: f.name, Type: f.mime, Content: bytes.NewReader(data)})
+		staged, err := h.p.sup.rules.StageFile(rules.ResourceInput{Filename: f.name, Type: f.mime, Content: bytes.NewReader(data)})
 		if err != nil {
-			if server.ErrorCode(err) == server.CodeInternal {
+			if rules.ErrorCode(err) == rules.CodeInternal {
 				it.err = err
 				return
 			}

@@ -11,22 +11,22 @@ import (
 	"testing"
 
 	"github.com/memoria-app/memoria/bot/telegramtest"
-	"github.com/memoria-app/memoria/bot/tgtoken"
-	"github.com/memoria-app/memoria/server"
+	"github.com/memoria-app/memoria/rules"
 	"github.com/memoria-app/memoria/store"
+	"github.com/memoria-app/memoria/tgtoken"
 )
 
 // failingLookup is the real rules, except that looking up one Telegram
 // user fails as if the database were down.
 type failingLookup struct {
-	*server.Rules
+	*rules.Rules
 	broken int64
 	staged chan struct{} // closed after `want` files were staged
 	count  *atomic.Int32
 	want   int32
 }
 
-func (f failingLookup) StageFile(in server.ResourceInput) (server.StagedFile, error) {
+func (f failingLookup) StageFile(in rules.ResourceInput) (rules.StagedFile, error) {
 	sf, err := f.Rules.StageFile(in)
 	if f.count.Add(1) == f.want {
 		close(f.staged)
@@ -58,7 +58,7 @@ func TestCutBatchLeavesNoFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	rules, err := server.NewRules(db, dir, server.Config{BcryptCost: 4})
+	rules, err := rules.NewRules(db, dir, rules.Config{BcryptCost: 4})
 	if err != nil {
 		t.Fatal(err)
 	}

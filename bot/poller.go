@@ -10,8 +10,8 @@ import (
 
 	"github.com/PaulSonOfLars/gotgbot/v2"
 
-	"github.com/memoria-app/memoria/bot/tgtoken"
-	"github.com/memoria-app/memoria/server"
+	"github.com/memoria-app/memoria/rules"
+	"github.com/memoria-app/memoria/tgtoken"
 )
 
 // poller long-polls getUpdates for one token. A batch is handled and
@@ -65,7 +65,7 @@ func (p *poller) fail(ctx context.Context, err error, what string, transient, re
 		msg = "cannot reach Telegram: " + describe(err)
 		wait = transient.next()
 	}
-	p.sup.status.set(server.BotError, username, msg)
+	p.sup.status.set(rules.BotError, username, msg)
 	p.log.Warn(what+" failed", "err", describe(err), "retry_in", wait.Round(time.Millisecond))
 	return sleep(ctx, wait) == nil
 }
@@ -78,7 +78,7 @@ func (p *poller) newBackoffs() (transient, rejected, conflict *backoff) {
 }
 
 func (p *poller) run(ctx context.Context) {
-	p.sup.status.set(server.BotStarting, "", "")
+	p.sup.status.set(rules.BotStarting, "", "")
 	transient, rejected, conflict := p.newBackoffs()
 	var me *gotgbot.User
 	for {
@@ -100,7 +100,7 @@ func (p *poller) run(ctx context.Context) {
 		p.sender.run(ctx)
 	}()
 	defer func() { <-senderDone }()
-	p.sup.status.set(server.BotRunning, me.Username, "")
+	p.sup.status.set(rules.BotRunning, me.Username, "")
 	p.log.Info("telegram bot running")
 	p.poll(ctx, me.Username, transient, rejected, conflict)
 }
@@ -132,7 +132,7 @@ func (p *poller) poll(ctx context.Context, username string, transient, rejected,
 		transient.reset()
 		rejected.reset()
 		conflict.reset()
-		p.sup.status.set(server.BotRunning, username, "")
+		p.sup.status.set(rules.BotRunning, username, "")
 		if len(raw) == 0 {
 			continue
 		}

@@ -11,18 +11,18 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/memoria-app/memoria/bot/tgtoken"
-	"github.com/memoria-app/memoria/server"
+	"github.com/memoria-app/memoria/rules"
 	"github.com/memoria-app/memoria/store"
+	"github.com/memoria-app/memoria/tgtoken"
 )
 
-// Rules is the part of the rules layer the bot uses; *server.Rules.
+// Rules is the part of the rules layer the bot uses; *rules.Rules.
 type Rules interface {
 	UserByTelegramID(ctx context.Context, telegramUserID int64) (store.User, error)
 	Ingested(ctx context.Context, key string) (bool, error)
-	IngestBatch(ctx context.Context, items []server.IngestItem) []server.IngestOutcome
-	StageFile(in server.ResourceInput) (server.StagedFile, error)
-	DiscardStaged(files ...server.StagedFile)
+	IngestBatch(ctx context.Context, items []rules.IngestItem) []rules.IngestOutcome
+	StageFile(in rules.ResourceInput) (rules.StagedFile, error)
+	DiscardStaged(files ...rules.StagedFile)
 }
 
 // Settings is the settings feed; *store.DB.
@@ -126,7 +126,7 @@ func New(rules Rules, settings Settings, cursors Cursors, opts Options) *Supervi
 }
 
 // Status reports the runner's state for BotService.GetBotStatus.
-func (s *Supervisor) Status() server.BotStatus { return s.status.get() }
+func (s *Supervisor) Status() rules.BotStatus { return s.status.get() }
 
 // Run follows the setting until ctx ends. On every token change the
 // running poller is cancelled — its in-flight long poll aborted, not waited
@@ -172,14 +172,14 @@ func (s *Supervisor) Run(ctx context.Context) {
 func (s *Supervisor) start(ctx context.Context, token string) (stop func()) {
 	ep, err := tgtoken.Parse(token)
 	if errors.Is(err, tgtoken.ErrEmpty) {
-		s.status.set(server.BotDisabled, "", "")
+		s.status.set(rules.BotDisabled, "", "")
 		s.log.Info("telegram bot disabled (no token)")
 		return func() {}
 	}
 	if err != nil {
 		// The API validates tokens before storing them; this is a token
 		// written some other way.
-		s.status.set(server.BotError, "", "the stored token is invalid: "+err.Error())
+		s.status.set(rules.BotError, "", "the stored token is invalid: "+err.Error())
 		return func() {}
 	}
 	pctx, cancel := context.WithCancel(ctx)

@@ -6,16 +6,17 @@ import (
 	"log/slog"
 
 	"connectrpc.com/connect"
+	"github.com/memoria-app/memoria/rules"
 )
 
 // connectCodes is the one table from rules errors to Connect codes.
-var connectCodes = map[Code]connect.Code{
-	CodeInvalidArgument:    connect.CodeInvalidArgument,
-	CodeNotFound:           connect.CodeNotFound,
-	CodeAlreadyExists:      connect.CodeAlreadyExists,
-	CodePermissionDenied:   connect.CodePermissionDenied,
-	CodeUnauthenticated:    connect.CodeUnauthenticated,
-	CodeFailedPrecondition: connect.CodeFailedPrecondition,
+var connectCodes = map[rules.Code]connect.Code{
+	rules.CodeInvalidArgument:    connect.CodeInvalidArgument,
+	rules.CodeNotFound:           connect.CodeNotFound,
+	rules.CodeAlreadyExists:      connect.CodeAlreadyExists,
+	rules.CodePermissionDenied:   connect.CodePermissionDenied,
+	rules.CodeUnauthenticated:    connect.CodeUnauthenticated,
+	rules.CodeFailedPrecondition: connect.CodeFailedPrecondition,
 }
 
 // toConnectError maps err for the wire. Rules errors keep their message;
@@ -26,7 +27,7 @@ func toConnectError(ctx context.Context, log *slog.Logger, procedure string, err
 	if errors.As(err, &ce) {
 		return err
 	}
-	var re *Error
+	var re *rules.Error
 	if errors.As(err, &re) {
 		if c, ok := connectCodes[re.Code]; ok {
 			return connect.NewError(c, errors.New(re.Msg))

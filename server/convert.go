@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	v1 "github.com/memoria-app/memoria/gen/memoria/v1"
+	"github.com/memoria-app/memoria/rules"
 	"github.com/memoria-app/memoria/store"
 )
 
@@ -114,7 +115,7 @@ func nameID(field, name, collection string) (int64, error) {
 	if name == "" {
 		return 0, invalid("%s is required (%s/{id})", field, collection)
 	}
-	id, err := parseName(name, collection)
+	id, err := rules.ParseName(name, collection)
 	if err != nil {
 		return 0, invalid("%s %q is not a valid name; want %s/{id}", field, name, collection)
 	}

@@ -5,11 +5,13 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/memoria-app/memoria/rules"
 )
 
 // fileHandler serves GET /file/resources/{id}/{filename} with the access
 // rules of the resource's memo, its MIME type and Range support.
-func fileHandler(r *Rules, log *slog.Logger) http.Handler {
+func fileHandler(r *rules.Rules, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		start := time.Now()
 		status := http.StatusOK
@@ -21,25 +23,25 @@ func fileHandler(r *Rules, log *slog.Logger) http.Handler {
 			status = code
 			http.Error(w, msg, code)
 		}
-		id, err := parseName("resources/"+req.PathValue("id"), "resources")
+		id, err := rules.ParseName("resources/"+req.PathValue("id"), "resources")
 		if err != nil {
 			fail(http.StatusNotFound, "not found")
 			return
 		}
 		ctx := req.Context()
-		actor, err := r.authenticateHeader(ctx, req.Header)
+		actor, err := authenticateHeader(ctx, r, req.Header)
 		if err != nil {
 			fail(http.StatusUnauthorized, err.Error())
 			return
 		}
-		res, f, err := r.OpenResource(WithActor(ctx, actor), id)
+		res, f, err := r.OpenResource(rules.WithActor(ctx, actor), id)
 		if err != nil {
-			switch ErrorCode(err) {
-			case CodeUnauthenticated:
+			switch rules.ErrorCode(err) {
+			case rules.CodeUnauthenticated:
 				fail(http.StatusUnauthorized, "sign in to see this file")
-			case CodePermissionDenied:
+			case rules.CodePermissionDenied:
 				fail(http.StatusForbidden, "you may not see this file")
-			case CodeNotFound:
+			case rules.CodeNotFound:
 				fail(http.StatusNotFound, "not found")
 			default:
 				log.ErrorContext(ctx, "serve file", "resource", id, "err", err)

@@ -9,15 +9,16 @@ import (
 
 	v1 "github.com/memoria-app/memoria/gen/memoria/v1"
 	"github.com/memoria-app/memoria/gen/memoria/v1/memoriav1connect"
+	"github.com/memoria-app/memoria/rules"
 )
 
 // SessionCookie is the HttpOnly cookie that carries a browser's session.
 const SessionCookie = "memoria_session"
 
-type authHandler struct{ r *Rules }
+type authHandler struct{ r *rules.Rules }
 
 // NewAuthHandler serves AuthService.
-func NewAuthHandler(r *Rules) memoriav1connect.AuthServiceHandler { return &authHandler{r} }
+func NewAuthHandler(r *rules.Rules) memoriav1connect.AuthServiceHandler { return &authHandler{r} }
 
 func sessionCookie(secret string, maxAge int, secure bool) string {
 	c := &http.Cookie{
@@ -35,7 +36,7 @@ func (h *authHandler) SignUp(ctx context.Context, req *connect.Request[v1.SignUp
 		return nil, err
 	}
 	resp := connect.NewResponse(&v1.SignUpResponse{User: userToProto(u), AccessToken: secret})
-	resp.Header().Add("Set-Cookie", sessionCookie(secret, int(sessionLifetime/time.Second), isTLS(req.Header())))
+	resp.Header().Add("Set-Cookie", sessionCookie(secret, int(rules.SessionLifetime/time.Second), isTLS(req.Header())))
 	return resp, nil
 }
 
@@ -45,7 +46,7 @@ func (h *authHandler) SignIn(ctx context.Context, req *connect.Request[v1.SignIn
 		return nil, err
 	}
 	resp := connect.NewResponse(&v1.SignInResponse{User: userToProto(u), AccessToken: secret})
-	resp.Header().Add("Set-Cookie", sessionCookie(secret, int(sessionLifetime/time.Second), isTLS(req.Header())))
+	resp.Header().Add("Set-Cookie", sessionCookie(secret, int(rules.SessionLifetime/time.Second), isTLS(req.Header())))
 	return resp, nil
 }
 

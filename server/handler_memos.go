@@ -7,12 +7,13 @@ import (
 
 	v1 "github.com/memoria-app/memoria/gen/memoria/v1"
 	"github.com/memoria-app/memoria/gen/memoria/v1/memoriav1connect"
+	"github.com/memoria-app/memoria/rules"
 )
 
-type memoHandler struct{ r *Rules }
+type memoHandler struct{ r *rules.Rules }
 
 // NewMemoHandler serves MemoService.
-func NewMemoHandler(r *Rules) memoriav1connect.MemoServiceHandler { return &memoHandler{r} }
+func NewMemoHandler(r *rules.Rules) memoriav1connect.MemoServiceHandler { return &memoHandler{r} }
 
 func resourceIDs(field string, names []string) ([]int64, error) {
 	ids := make([]int64, 0, len(names))
@@ -39,7 +40,7 @@ func (h *memoHandler) CreateMemo(ctx context.Context, req *connect.Request[v1.Cr
 	if err != nil {
 		return nil, err
 	}
-	out, err := h.r.CreateMemo(ctx, MemoInput{Content: m.GetContent(), Visibility: vis, Pinned: m.GetPinned(), ResourceIDs: ids})
+	out, err := h.r.CreateMemo(ctx, rules.MemoInput{Content: m.GetContent(), Visibility: vis, Pinned: m.GetPinned(), ResourceIDs: ids})
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +81,7 @@ func (h *memoHandler) UpdateMemo(ctx context.Context, req *connect.Request[v1.Up
 	if err != nil {
 		return nil, err
 	}
-	var p MemoPatch
+	var p rules.MemoPatch
 	if paths["content"] {
 		p.Content = &m.Content
 	}

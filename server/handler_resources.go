@@ -8,12 +8,15 @@ import (
 
 	v1 "github.com/memoria-app/memoria/gen/memoria/v1"
 	"github.com/memoria-app/memoria/gen/memoria/v1/memoriav1connect"
+	"github.com/memoria-app/memoria/rules"
 )
 
-type resourceHandler struct{ r *Rules }
+type resourceHandler struct{ r *rules.Rules }
 
 // NewResourceHandler serves ResourceService.
-func NewResourceHandler(r *Rules) memoriav1connect.ResourceServiceHandler { return &resourceHandler{r} }
+func NewResourceHandler(r *rules.Rules) memoriav1connect.ResourceServiceHandler {
+	return &resourceHandler{r}
+}
 
 func (h *resourceHandler) CreateResource(ctx context.Context, req *connect.Request[v1.CreateResourceRequest]) (*connect.Response[v1.Resource], error) {
 	in := req.Msg.GetResource()
@@ -28,7 +31,7 @@ func (h *resourceHandler) CreateResource(ctx context.Context, req *connect.Reque
 		}
 		memoID = id
 	}
-	out, err := h.r.CreateResource(ctx, ResourceInput{
+	out, err := h.r.CreateResource(ctx, rules.ResourceInput{
 		Filename: in.GetFilename(), Type: in.GetType(), Content: bytes.NewReader(in.GetContent()), MemoID: memoID,
 	})
 	if err != nil {

@@ -7,12 +7,13 @@ import (
 
 	v1 "github.com/memoria-app/memoria/gen/memoria/v1"
 	"github.com/memoria-app/memoria/gen/memoria/v1/memoriav1connect"
+	"github.com/memoria-app/memoria/rules"
 )
 
-type systemSettingHandler struct{ r *Rules }
+type systemSettingHandler struct{ r *rules.Rules }
 
 // NewSystemSettingHandler serves SystemSettingService.
-func NewSystemSettingHandler(r *Rules) memoriav1connect.SystemSettingServiceHandler {
+func NewSystemSettingHandler(r *rules.Rules) memoriav1connect.SystemSettingServiceHandler {
 	return &systemSettingHandler{r}
 }
 
@@ -33,7 +34,7 @@ func (h *systemSettingHandler) UpdateSystemSetting(ctx context.Context, req *con
 	if s == nil {
 		return nil, invalid("setting is required")
 	}
-	var p SystemPatch
+	var p rules.SystemPatch
 	if paths["telegram_bot_token"] {
 		p.TelegramBotToken = &s.TelegramBotToken
 	}
@@ -53,10 +54,10 @@ func (h *systemSettingHandler) UpdateSystemSetting(ctx context.Context, req *con
 	return connect.NewResponse(settingsToProto(out)), nil
 }
 
-type userSettingHandler struct{ r *Rules }
+type userSettingHandler struct{ r *rules.Rules }
 
 // NewUserSettingHandler serves UserSettingService.
-func NewUserSettingHandler(r *Rules) memoriav1connect.UserSettingServiceHandler {
+func NewUserSettingHandler(r *rules.Rules) memoriav1connect.UserSettingServiceHandler {
 	return &userSettingHandler{r}
 }
 
@@ -77,7 +78,7 @@ func (h *userSettingHandler) UpdateUserSetting(ctx context.Context, req *connect
 	if s == nil {
 		return nil, invalid("setting is required")
 	}
-	var p UserSettingsPatch
+	var p rules.UserSettingsPatch
 	if paths["telegram_user_id"] {
 		p.TelegramUserID = &s.TelegramUserId
 	}

@@ -8,13 +8,14 @@ import (
 
 	v1 "github.com/memoria-app/memoria/gen/memoria/v1"
 	"github.com/memoria-app/memoria/gen/memoria/v1/memoriav1connect"
+	"github.com/memoria-app/memoria/rules"
 	"github.com/memoria-app/memoria/store"
 )
 
-type userHandler struct{ r *Rules }
+type userHandler struct{ r *rules.Rules }
 
 // NewUserHandler serves UserService.
-func NewUserHandler(r *Rules) memoriav1connect.UserServiceHandler { return &userHandler{r} }
+func NewUserHandler(r *rules.Rules) memoriav1connect.UserServiceHandler { return &userHandler{r} }
 
 func roleArg(field string, r v1.Role) (store.Role, error) {
 	if r == v1.Role_ROLE_UNSPECIFIED {
@@ -36,7 +37,7 @@ func (h *userHandler) CreateUser(ctx context.Context, req *connect.Request[v1.Cr
 	if err != nil {
 		return nil, err
 	}
-	out, err := h.r.CreateUser(ctx, NewUser{Username: u.GetUsername(), DisplayName: u.GetDisplayName(), Password: u.GetPassword(), Role: role})
+	out, err := h.r.CreateUser(ctx, rules.NewUser{Username: u.GetUsername(), DisplayName: u.GetDisplayName(), Password: u.GetPassword(), Role: role})
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +45,7 @@ func (h *userHandler) CreateUser(ctx context.Context, req *connect.Request[v1.Cr
 }
 
 func (h *userHandler) ListUsers(ctx context.Context, req *connect.Request[v1.ListUsersRequest]) (*connect.Response[v1.ListUsersResponse], error) {
-	after, err := decodeIDPageToken("u", req.Msg.GetPageToken())
+	after, err := rules.DecodeIDPageToken("u", req.Msg.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +58,7 @@ func (h *userHandler) ListUsers(ctx context.Context, req *connect.Request[v1.Lis
 		resp.Users = append(resp.Users, userToProto(u))
 	}
 	if more {
-		resp.NextPageToken = encodeIDPageToken("u", us[len(us)-1].ID)
+		resp.NextPageToken = rules.EncodeIDPageToken("u", us[len(us)-1].ID)
 	}
 	return connect.NewResponse(resp), nil
 }
@@ -84,7 +85,7 @@ func (h *userHandler) UpdateUser(ctx context.Context, req *connect.Request[v1.Up
 	if err != nil {
 		return nil, err
 	}
-	var p UserPatch
+	var p rules.UserPatch
 	if paths["username"] {
 		p.Username = &u.Username
 	}

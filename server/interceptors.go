@@ -11,6 +11,7 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/memoria-app/memoria/gen/memoria/v1/memoriav1connect"
+	"github.com/memoria-app/memoria/rules"
 	"github.com/memoria-app/memoria/store"
 )
 
@@ -51,7 +52,7 @@ func credential(h http.Header) (string, store.Source) {
 }
 
 // authenticate resolves the request's credential; nil actor = anonymous.
-func (r *Rules) authenticateHeader(ctx context.Context, h http.Header) (*Actor, error) {
+func authenticateHeader(ctx context.Context, r *rules.Rules, h http.Header) (*rules.Actor, error) {
 	secret, source := credential(h)
 	if secret == "" {
 		return nil, nil
@@ -59,22 +60,22 @@ func (r *Rules) authenticateHeader(ctx context.Context, h http.Header) (*Actor, 
 	return r.Authenticate(ctx, secret, source)
 }
 
-func authInterceptor(r *Rules) connect.UnaryInterceptorFunc {
+func authInterceptor(r *rules.Rules) connect.UnaryInterceptorFunc {
 	return func(next connect.UnaryFunc) connect.UnaryFunc {
 		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
 			proc := req.Spec().Procedure
-			var actor *Actor
+			var actor *rules.Actor
 			if !credentialsIgnored[proc] {
-				a, err := r.authenticateHeader(ctx, req.Header())
+				a, err := authenticateHeader(ctx, r, req.Header())
 				if err != nil {
 					return nil, err
 				}
 				actor = a
 			}
 			if actor == nil && !anonymousProcedures[proc] {
-				return nil, errUnauthenticated
+				return nil, rules.ErrUnauthenticated
 			}
-			return next(WithActor(ctx, actor), req)
+			return next(rules.WithActor(ctx, actor), req)
 		}
 	}
 }

@@ -9,12 +9,12 @@ import (
 	"connectrpc.com/grpcreflect"
 
 	"github.com/memoria-app/memoria/gen/memoria/v1/memoriav1connect"
+	"github.com/memoria-app/memoria/rules"
 )
 
 // Deps are what the HTTP handler serves.
 type Deps struct {
-	Rules *Rules
-	Bot   BotStatusSource // nil: BOT_STATE_DISABLED
+	Rules *rules.Rules
 	Log   *slog.Logger
 	Web   http.Handler // the UI at "/"; nil: none
 }
@@ -51,7 +51,7 @@ func NewHandler(d Deps) http.Handler {
 	mux.Handle(memoriav1connect.NewResourceServiceHandler(NewResourceHandler(d.Rules), opts...))
 	mux.Handle(memoriav1connect.NewSystemSettingServiceHandler(NewSystemSettingHandler(d.Rules), opts...))
 	mux.Handle(memoriav1connect.NewUserSettingServiceHandler(NewUserSettingHandler(d.Rules), opts...))
-	mux.Handle(memoriav1connect.NewBotServiceHandler(NewBotHandler(d.Bot), opts...))
+	mux.Handle(memoriav1connect.NewBotServiceHandler(NewBotHandler(d.Rules), opts...))
 
 	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(ServiceNames...)))
 	reflector := grpcreflect.NewStaticReflector(ServiceNames...)

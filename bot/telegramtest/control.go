@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/PaulSonOfLars/gotgbot/v2"
-	"github.com/memoria-app/memoria/bot/tgtoken"
+	"github.com/memoria-app/memoria/tgtoken"
 )
 
 // controlHandler serves the control API under /_fake/, for tests that run

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/memoria-app/memoria/bot/tgtoken"
+	"github.com/memoria-app/memoria/tgtoken"
 )
 
 // Server is a fake Telegram Bot API server. Its zero value is not usable:

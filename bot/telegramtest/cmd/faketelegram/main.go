@@ -27,7 +27,7 @@ import (
 	"time"
 
 	"github.com/memoria-app/memoria/bot/telegramtest"
-	"github.com/memoria-app/memoria/bot/tgtoken"
+	"github.com/memoria-app/memoria/tgtoken"
 )
 
 // botFlags collects --bot token=username flags.

@@ -1,4 +1,4 @@
-package server
+package rules
 
 import (
 	"context"
@@ -34,7 +34,7 @@ func ActorFrom(ctx context.Context) *Actor {
 func requireActor(ctx context.Context) (*Actor, error) {
 	a := ActorFrom(ctx)
 	if a == nil {
-		return nil, errUnauthenticated
+		return nil, ErrUnauthenticated
 	}
 	return a, nil
 }

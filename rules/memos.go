@@ -1,4 +1,4 @@
-package server
+package rules
 
 import (
 	"context"
@@ -121,7 +121,7 @@ func canView(a *Actor, m store.Memo) error {
 	case m.Visibility == store.VisibilityPublic:
 		return nil
 	case a == nil:
-		return errUnauthenticated
+		return ErrUnauthenticated
 	case m.Visibility == store.VisibilityProtected || a.User.ID == m.CreatorID:
 		return nil
 	}

@@ -1,4 +1,4 @@
-package server
+package rules
 
 import (
 	"context"
@@ -106,7 +106,7 @@ func (r *Rules) prepareIngest(ctx context.Context, it IngestItem, visibility map
 		staged = append(staged, f.res.StoragePath)
 	}
 	if a == nil {
-		return store.Ingest{}, staged, errUnauthenticated
+		return store.Ingest{}, staged, ErrUnauthenticated
 	}
 	if in.Key == "" {
 		return store.Ingest{}, staged, errors.New("ingest: empty key")

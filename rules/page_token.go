@@ -1,4 +1,4 @@
-package server
+package rules
 
 import (
 	"encoding/base64"
@@ -52,12 +52,12 @@ func decodeMemoPageToken(tok, filter string) (*store.MemoCursor, error) {
 	return &store.MemoCursor{Pinned: parts[1] == "1", CreatedAt: created, ID: id}, nil
 }
 
-// encodeIDPageToken / decodeIDPageToken serve simple id-ordered listings.
-func encodeIDPageToken(kind string, id int64) string {
+// EncodeIDPageToken / DecodeIDPageToken serve simple id-ordered listings.
+func EncodeIDPageToken(kind string, id int64) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(kind + "." + strconv.FormatInt(id, 10)))
 }
 
-func decodeIDPageToken(kind, tok string) (int64, error) {
+func DecodeIDPageToken(kind, tok string) (int64, error) {
 	if tok == "" {
 		return 0, nil
 	}

@@ -1,4 +1,4 @@
-package server
+package rules
 
 import (
 	"fmt"
@@ -68,7 +68,7 @@ func parseMemoFilter(s string) (memoFilter, error) {
 		}
 		switch key {
 		case "creator":
-			id, err := parseName(v, "users")
+			id, err := ParseName(v, "users")
 			if err != nil {
 				return f, invalid("filter: creator must be a user name like \"users/1\"")
 			}
@@ -135,7 +135,7 @@ func unquote(s string) (string, error) {
 }
 
 // parseName parses "<collection>/<id>".
-func parseName(name, collection string) (int64, error) {
+func ParseName(name, collection string) (int64, error) {
 	rest, ok := strings.CutPrefix(name, collection+"/")
 	if !ok {
 		return 0, fmt.Errorf("want %s/{id}", collection)

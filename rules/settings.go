@@ -1,4 +1,4 @@
-package server
+package rules
 
 import (
 	"context"
@@ -6,8 +6,8 @@ import (
 	"net/url"
 	"unicode/utf8"
 
-	"github.com/memoria-app/memoria/bot/tgtoken"
 	"github.com/memoria-app/memoria/store"
+	"github.com/memoria-app/memoria/tgtoken"
 )
 
 // SystemPatch names the system settings to change; nil fields stay.

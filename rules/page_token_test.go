@@ -1,4 +1,4 @@
-package server
+package rules
 
 import (
 	"encoding/base64"
@@ -71,7 +71,7 @@ func TestMemoPageTokenRejected(t *testing.T) {
 		"extra field":             {enc("m1.0.100.7." + itoa(sum) + ".1"), `tag == "a"`},
 		"checksum tampered":       {enc("m1.0.100.7." + itoa(sum+1)), `tag == "a"`},
 		"checksum out of range":   {enc("m1.0.100.7.99999999999"), `tag == "a"`},
-		"id page token for memos": {encodeIDPageToken("r", 5), ""},
+		"id page token for memos": {EncodeIDPageToken("r", 5), ""},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -94,14 +94,14 @@ func TestIDPageToken(t *testing.T) {
 		id   int64
 	}{"users": {"u", 1}, "resources": {"r", 1 << 40}} {
 		t.Run(name, func(t *testing.T) {
-			got, err := decodeIDPageToken(tt.kind, encodeIDPageToken(tt.kind, tt.id))
+			got, err := DecodeIDPageToken(tt.kind, EncodeIDPageToken(tt.kind, tt.id))
 			if err != nil || got != tt.id {
 				t.Fatalf("round trip = %d, %v; want %d", got, err, tt.id)
 			}
 		})
 	}
 	bad := map[string]struct{ kind, token string }{
-		"other kind":  {"u", encodeIDPageToken("r", 5)},
+		"other kind":  {"u", EncodeIDPageToken("r", 5)},
 		"not base64":  {"u", "%%%"},
 		"zero id":     {"u", base64.RawURLEncoding.EncodeToString([]byte("u.0"))},
 		"negative id": {"u", base64.RawURLEncoding.EncodeToString([]byte("u.-4"))},
@@ -110,7 +110,7 @@ func TestIDPageToken(t *testing.T) {
 	}
 	for name, tt := range bad {
 		t.Run(name, func(t *testing.T) {
-			if _, err := decodeIDPageToken(tt.kind, tt.token); ErrorCode(err) != CodeInvalidArgument {
+			if _, err := DecodeIDPageToken(tt.kind, tt.token); ErrorCode(err) != CodeInvalidArgument {
 				t.Fatalf("decode(%q) error = %v, want InvalidArgument", tt.token, err)
 			}
 		})

@@ -1,6 +1,10 @@
-package server
+package rules
 
-import "github.com/memoria-app/memoria/store"
+import (
+	"sync"
+
+	"github.com/memoria-app/memoria/store"
+)
 
 // Config holds the rules' tunables.
 type Config struct {
@@ -24,6 +28,9 @@ type Rules struct {
 	cfg   Config
 	auth  *authCache
 	vis   *visibilityCache
+
+	botMu sync.Mutex
+	bot   BotStatusSource
 }
 
 // NewRules builds the rules over db, keeping files under dataDir.

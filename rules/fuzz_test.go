@@ -1,4 +1,4 @@
-package server
+package rules
 
 import (
 	"strings"
@@ -42,10 +42,10 @@ func FuzzParseMemoFilter(f *testing.F) {
 		if mf.creatorID < 0 {
 			t.Fatalf("parseMemoFilter(%q): negative creator %d", s, mf.creatorID)
 		}
-		if mf.visibility != "" && visibilityToProto[mf.visibility] == 0 {
+		if mf.visibility != "" && !knownVisibility[mf.visibility] {
 			t.Fatalf("parseMemoFilter(%q): visibility %q", s, mf.visibility)
 		}
-		if mf.source != "" && sourceToProto[mf.source] == 0 {
+		if mf.source != "" && !knownSource[mf.source] {
 			t.Fatalf("parseMemoFilter(%q): source %q", s, mf.source)
 		}
 		// A page token issued for the filter is accepted for it.
@@ -122,3 +122,7 @@ func FuzzDecodeMemoPageToken(f *testing.F) {
 		}
 	})
 }
+
+var knownVisibility = map[store.Visibility]bool{store.VisibilityPrivate: true, store.VisibilityProtected: true, store.VisibilityPublic: true}
+
+var knownSource = map[store.Source]bool{store.SourceWeb: true, store.SourceAPI: true, store.SourceTelegram: true}

@@ -1,4 +1,4 @@
-package server
+package rules
 
 import (
 	"context"
@@ -18,7 +18,7 @@ import (
 
 const (
 	defaultBcryptCost = bcrypt.DefaultCost
-	sessionLifetime   = 30 * 24 * time.Hour
+	SessionLifetime   = 30 * 24 * time.Hour
 	tokenPrefix       = "mem_"
 	authCacheTTL      = 10 * time.Second
 )
@@ -145,7 +145,7 @@ func (r *Rules) newSession(ctx context.Context, userID int64) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	t := store.Token{UserID: userID, Kind: store.TokenSession, ExpiresAt: time.Now().Add(sessionLifetime)}
+	t := store.Token{UserID: userID, Kind: store.TokenSession, ExpiresAt: time.Now().Add(SessionLifetime)}
 	if err := r.db.CreateToken(ctx, &t, hash); err != nil {
 		return "", err
 	}

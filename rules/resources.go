@@ -1,4 +1,4 @@
-package server
+package rules
 
 import (
 	"bytes"
@@ -127,7 +127,7 @@ func (r *Rules) canViewResource(ctx context.Context, a *Actor, res store.Resourc
 	}
 	switch {
 	case a == nil:
-		return errUnauthenticated
+		return ErrUnauthenticated
 	case a.User.ID == res.CreatorID || a.IsAdmin():
 		return nil
 	}
@@ -170,7 +170,7 @@ func (r *Rules) ListResources(ctx context.Context, memoID int64, size int32, pag
 	if err != nil {
 		return nil, "", err
 	}
-	before, err := decodeIDPageToken("r", pageToken)
+	before, err := DecodeIDPageToken("r", pageToken)
 	if err != nil {
 		return nil, "", err
 	}
@@ -188,7 +188,7 @@ func (r *Rules) ListResources(ctx context.Context, memoID int64, size int32, pag
 	next := ""
 	if len(rs) > n {
 		rs = rs[:n]
-		next = encodeIDPageToken("r", rs[n-1].ID)
+		next = EncodeIDPageToken("r", rs[n-1].ID)
 	}
 	return rs, next, nil
 }
