@@ -60,62 +60,126 @@ func authenticateHeader(ctx context.Context, r *rules.Rules, h http.Header) (*ru
 	return r.Authenticate(ctx, secret, source)
 }
 
-func authInterceptor(r *rules.Rules) connect.UnaryInterceptorFunc {
-	return func(next connect.UnaryFunc) connect.UnaryFunc {
-		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-			proc := req.Spec().Procedure
-			var actor *rules.Actor
-			if !credentialsIgnored[proc] {
-				a, err := authenticateHeader(ctx, r, req.Header())
+// authorize resolves the caller of a procedure, unary or streaming alike:
+// a presented credential must be valid, and without one only the
+// allowlisted procedures run. Anything unlisted needs a user (fail closed).
+func authorize(ctx context.Context, r *rules.Rules, proc string, h http.Header) (context.Context, error) {
+	var actor *rules.Actor
+	if !credentialsIgnored[proc] {
+		a, err := authenticateHeader(ctx, r, h)
+		if err != nil {
+			return nil, err
+		}
+		actor = a
+	}
+	if actor == nil && !anonymousProcedures[proc] {
+		return nil, rules.ErrUnauthenticated
+	}
+	return rules.WithActor(ctx, actor), nil
+}
+
+// interceptor is one step of the API's handler chain, applied to unary and
+// streaming procedures alike (connect's UnaryInterceptorFunc would let a
+// streaming procedure through untouched). Client-side streams are not ours
+// to intercept.
+type interceptor struct {
+	unary  func(connect.UnaryFunc) connect.UnaryFunc
+	stream func(connect.StreamingHandlerFunc) connect.StreamingHandlerFunc
+}
+
+func (i interceptor) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc { return i.unary(next) }
+
+func (i interceptor) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
+	return next
+}
+
+func (i interceptor) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
+	return i.stream(next)
+}
+
+func authInterceptor(r *rules.Rules) connect.Interceptor {
+	return interceptor{
+		unary: func(next connect.UnaryFunc) connect.UnaryFunc {
+			return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+				ctx, err := authorize(ctx, r, req.Spec().Procedure, req.Header())
 				if err != nil {
 					return nil, err
 				}
-				actor = a
+				return next(ctx, req)
 			}
-			if actor == nil && !anonymousProcedures[proc] {
-				return nil, rules.ErrUnauthenticated
+		},
+		stream: func(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
+			return func(ctx context.Context, conn connect.StreamingHandlerConn) error {
+				ctx, err := authorize(ctx, r, conn.Spec().Procedure, conn.RequestHeader())
+				if err != nil {
+					return err
+				}
+				return next(ctx, conn)
 			}
-			return next(rules.WithActor(ctx, actor), req)
-		}
+		},
 	}
 }
 
 // errorInterceptor maps errors once for the API edge.
-func errorInterceptor(log *slog.Logger) connect.UnaryInterceptorFunc {
-	return func(next connect.UnaryFunc) connect.UnaryFunc {
-		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-			resp, err := next(ctx, req)
-			if err != nil {
-				return nil, toConnectError(ctx, log, req.Spec().Procedure, err)
+func errorInterceptor(log *slog.Logger) connect.Interceptor {
+	return interceptor{
+		unary: func(next connect.UnaryFunc) connect.UnaryFunc {
+			return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+				resp, err := next(ctx, req)
+				if err != nil {
+					return nil, toConnectError(ctx, log, req.Spec().Procedure, err)
+				}
+				return resp, nil
 			}
-			return resp, nil
-		}
+		},
+		stream: func(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
+			return func(ctx context.Context, conn connect.StreamingHandlerConn) error {
+				if err := next(ctx, conn); err != nil {
+					return toConnectError(ctx, log, conn.Spec().Procedure, err)
+				}
+				return nil
+			}
+		},
 	}
 }
 
-// logInterceptor logs each call's procedure, code and duration.
-func logInterceptor(log *slog.Logger) connect.UnaryInterceptorFunc {
-	return func(next connect.UnaryFunc) connect.UnaryFunc {
-		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-			start := time.Now()
-			resp, err := next(ctx, req)
-			code := "ok"
-			level := slog.LevelInfo
-			if err != nil {
-				code = connect.CodeOf(err).String()
-				var ce *connect.Error
-				if errors.As(err, &ce) && ce.Code() == connect.CodeInternal {
-					level = slog.LevelError
-				}
+// logInterceptor logs each call's procedure, code and duration (for a
+// stream, its whole life).
+func logInterceptor(log *slog.Logger) connect.Interceptor {
+	logCall := func(ctx context.Context, proc, protocol string, start time.Time, err error) {
+		code := "ok"
+		level := slog.LevelInfo
+		if err != nil {
+			code = connect.CodeOf(err).String()
+			var ce *connect.Error
+			if errors.As(err, &ce) && ce.Code() == connect.CodeInternal {
+				level = slog.LevelError
 			}
-			if log.Enabled(ctx, level) {
-				log.LogAttrs(ctx, level, "rpc",
-					slog.String("procedure", req.Spec().Procedure),
-					slog.String("protocol", req.Peer().Protocol),
-					slog.String("code", code),
-					slog.Duration("duration", time.Since(start)))
-			}
-			return resp, err
 		}
+		if log.Enabled(ctx, level) {
+			log.LogAttrs(ctx, level, "rpc",
+				slog.String("procedure", proc),
+				slog.String("protocol", protocol),
+				slog.String("code", code),
+				slog.Duration("duration", time.Since(start)))
+		}
+	}
+	return interceptor{
+		unary: func(next connect.UnaryFunc) connect.UnaryFunc {
+			return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+				start := time.Now()
+				resp, err := next(ctx, req)
+				logCall(ctx, req.Spec().Procedure, req.Peer().Protocol, start, err)
+				return resp, err
+			}
+		},
+		stream: func(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
+			return func(ctx context.Context, conn connect.StreamingHandlerConn) error {
+				start := time.Now()
+				err := next(ctx, conn)
+				logCall(ctx, conn.Spec().Procedure, conn.Peer().Protocol, start, err)
+				return err
+			}
+		},
 	}
 }
