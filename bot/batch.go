@@ -252,7 +252,7 @@ func (h *batchHandler) reply(it *prepared) {
 			send(replySaved(1, in.mediaGroupID != ""), true)
 		}
 		if len(it.failed) > 0 {
-			send(replyFilesFailed(it.failed, true), false)
+			send(replyFilesFailed(it.failed), false)
 		}
 	}
 }

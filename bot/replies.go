@@ -35,13 +35,11 @@ type failedFile struct {
 	name, reason string
 }
 
-func replyFilesFailed(files []failedFile, memoSaved bool) string {
+// replyFilesFailed follows a saved memo whose files (some or all) could not
+// be stored.
+func replyFilesFailed(files []failedFile) string {
 	var b strings.Builder
-	if memoSaved {
-		b.WriteString("⚠️ Saved the message, but not these files:\n")
-	} else {
-		b.WriteString("⚠️ Could not save these files:\n")
-	}
+	b.WriteString("⚠️ Saved the message, but not these files:\n")
 	for _, f := range files {
 		fmt.Fprintf(&b, "• %s — %s\n", f.name, f.reason)
 	}

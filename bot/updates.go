@@ -202,10 +202,6 @@ func messageKey(botID int64, in incoming) string {
 	return "telegram:" + strconv.FormatInt(botID, 10) + ":msg:" + strconv.FormatInt(in.chatID, 10) + ":" + strconv.FormatInt(in.messageID, 10)
 }
 
-func updateKey(botID, updateID int64) string {
-	return "telegram:" + strconv.FormatInt(botID, 10) + ":update:" + strconv.FormatInt(updateID, 10)
-}
-
 func albumKey(botID int64, in incoming) string {
 	return "telegram:" + strconv.FormatInt(botID, 10) + ":album:" + strconv.FormatInt(in.chatID, 10) + ":" + in.mediaGroupID
 }

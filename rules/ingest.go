@@ -3,7 +3,6 @@ package rules
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/memoria-app/memoria/store"
 )
@@ -13,15 +12,13 @@ import (
 type IngestInput struct {
 	Key      string
 	GroupKey string
-	// Content and Files of the memo to create (or, with GroupKey, to add
-	// to the group's memo). NoMemo records the event as handled without
-	// storing anything.
+	// Content of the memo to create (or, with GroupKey, to add to the
+	// group's memo) and its files, already written with StageFile (in
+	// parallel, ahead of the transaction). NoMemo records the event as
+	// handled without storing anything.
 	Content string
-	Files   []ResourceInput
-	// Staged are files already written with StageFile (in parallel, ahead
-	// of the transaction); they follow Files.
-	Staged []StagedFile
-	NoMemo bool
+	Staged  []StagedFile
+	NoMemo  bool
 }
 
 // StagedFile is a file written ahead of the Ingest that attaches it.
@@ -131,22 +128,10 @@ func (r *Rules) prepareIngest(ctx context.Context, it IngestItem, visibility map
 		CreatorID: a.User.ID, Content: in.Content, Visibility: vis,
 		Tags: ExtractTags(in.Content), Source: a.Source,
 	}
-	var written []string
-	for _, f := range in.Staged {
-		written = append(written, f.res.StoragePath)
-	}
-	for _, f := range in.Files {
-		res, err := r.writeFile(f)
-		if err != nil {
-			return store.Ingest{}, written, fmt.Errorf("store %q: %w", f.Filename, err)
-		}
-		written = append(written, res.StoragePath)
-		req.Resources = append(req.Resources, res)
-	}
 	for _, f := range in.Staged {
 		req.Resources = append(req.Resources, f.res)
 	}
-	return req, written, nil
+	return req, staged, nil
 }
 
 // UserByTelegramID returns the user who linked a Telegram user id

@@ -2,7 +2,6 @@ package server
 
 import (
 	"fmt"
-	"net/url"
 	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -24,11 +23,6 @@ func ts(t time.Time) *timestamppb.Timestamp {
 func userName(id int64) string     { return fmt.Sprintf("users/%d", id) }
 func memoName(id int64) string     { return fmt.Sprintf("memos/%d", id) }
 func resourceName(id int64) string { return fmt.Sprintf("resources/%d", id) }
-
-// ResourceURL is where a resource's bytes are served.
-func ResourceURL(r store.Resource) string {
-	return "/file/" + resourceName(r.ID) + "/" + url.PathEscape(r.Filename)
-}
 
 var roleToProto = map[store.Role]v1.Role{store.RoleAdmin: v1.Role_ROLE_ADMIN, store.RoleUser: v1.Role_ROLE_USER}
 
