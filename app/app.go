@@ -1,6 +1,3 @@
-// Package app wires Memoria together: the store, the rules, the Telegram
-// bot runner and the HTTP server on one port. main.go and end-to-end tests
-// both start the whole server through it.
 package app
 
 import (

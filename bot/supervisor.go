@@ -1,7 +1,3 @@
-// Package bot runs the Telegram bot: a supervisor that follows the
-// telegramBotToken setting, a durable long-poller per token, and the
-// handling that turns linked users' messages into memos through the same
-// rules as the API.
 package bot
 
 import (

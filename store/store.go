@@ -1,7 +1,3 @@
-// Package store persists Memoria's data with gorm. It knows nothing of
-// users' rights, Telegram or Connect: callers enforce the rules, the store
-// keeps the data consistent and reports typed errors (ErrNotFound,
-// ErrConflict).
 package store
 
 import (
