@@ -110,6 +110,7 @@ func (a *App) Run(ctx context.Context) error {
 		} else if n > 0 {
 			a.log.Info("removed orphan files", "count", n)
 		}
+		a.rules.RunPruner(botCtx, a.log, nil) // ingest records Telegram can no longer redeliver: at start, then hourly
 	}()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- a.srv.Serve(a.ln) }()

@@ -106,6 +106,7 @@ func run(cfg config) error {
 				func(t string) error { return b.listPhase(p, c, t) }})
 		}
 	}
+	phases = append(phases, phase{photoPhase, false, b.photosPhase}) // bench/photos.go
 	template := ""
 	for _, ph := range phases {
 		if cfg.only != "" && !strings.Contains(ph.name, cfg.only) {

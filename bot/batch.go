@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -159,7 +158,7 @@ func (h *batchHandler) commitAll(ctx context.Context, items []*prepared) int {
 	outcomes := h.p.sup.rules.IngestBatch(ctx, ops)
 	for i, it := range owners {
 		it.result, it.commitErr = outcomes[i].Result, outcomes[i].Err
-		if it.commitErr != nil && rules.ErrorCode(it.commitErr) != rules.CodeInternal {
+		if it.commitErr != nil && !retryLater(it.commitErr) {
 			h.retryRefused(ctx, it, ops[i])
 		}
 	}
@@ -209,7 +208,7 @@ func (h *batchHandler) retryRefused(ctx context.Context, it *prepared, op rules.
 	}
 	op.Input.Staged = nil
 	out := h.p.sup.rules.IngestBatch(ctx, []rules.IngestItem{op})[0]
-	if out.Err == nil || rules.ErrorCode(out.Err) == rules.CodeInternal {
+	if out.Err == nil || retryLater(out.Err) {
 		it.result, it.commitErr = out.Result, out.Err
 		return
 	}
@@ -280,10 +279,20 @@ func (h *batchHandler) prepare(ctx context.Context, cache *userCache, it *prepar
 		return
 	}
 	for _, f := range in.files {
-		data, err := h.p.download(ctx, f)
+		// Streamed into a staging file (and synced) here, in parallel with
+		// the other updates of the batch, rather than inside the
+		// transaction.
+		staged, err := h.p.fetch(ctx, f)
 		if err != nil {
 			if ctx.Err() != nil {
 				it.err = ctx.Err()
+				return
+			}
+			var se *stageError
+			if errors.As(err, &se) {
+				// This server cannot store the file now (its disk is
+				// full?): cut the batch here; the update comes again.
+				it.err = se.err
 				return
 			}
 			reason := "could not be downloaded from Telegram"
@@ -293,17 +302,6 @@ func (h *batchHandler) prepare(ctx context.Context, cache *userCache, it *prepar
 			}
 			h.p.log.Warn("file not saved", "file", f.name, "err", err)
 			it.failed = append(it.failed, failedFile{f.name, reason})
-			continue
-		}
-		// Written (and synced) here, in parallel with the other updates
-		// of the batch, rather than inside the transaction.
-		staged, err := h.p.sup.rules.StageFile(rules.ResourceInput{Filename: f.name, Type: f.mime, Content: bytes.NewReader(data)})
-		if err != nil {
-			if rules.ErrorCode(err) == rules.CodeInternal {
-				it.err = err
-				return
-			}
-			it.failed = append(it.failed, failedFile{f.name, err.Error()})
 			continue
 		}
 		it.files = append(it.files, staged)

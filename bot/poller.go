@@ -121,6 +121,11 @@ func (p *poller) poll(ctx context.Context, username string, transient, rejected,
 	}
 	transient.reset()
 	h := newBatchHandler(p)
+	// stall is why the last batch could not be stored ("" when fine); it
+	// stays the status until a batch is stored again, and its retries
+	// wait longer and longer however often getUpdates succeeds.
+	stall := ""
+	storage := &backoff{min: p.sup.opts.StorageBackoff[0], max: p.sup.opts.StorageBackoff[1]}
 	for ctx.Err() == nil {
 		raw, err := p.getUpdates(ctx, offset)
 		if err != nil {
@@ -132,8 +137,13 @@ func (p *poller) poll(ctx context.Context, username string, transient, rejected,
 		transient.reset()
 		rejected.reset()
 		conflict.reset()
-		p.sup.status.set(rules.BotRunning, username, "")
+		if stall != "" && len(raw) > 0 {
+			p.sup.status.set(rules.BotError, username, stall)
+		} else {
+			p.sup.status.set(rules.BotRunning, username, "")
+		}
 		if len(raw) == 0 {
+			stall = ""
 			continue
 		}
 		next, err := h.handle(ctx, raw)
@@ -146,16 +156,26 @@ func (p *poller) poll(ctx context.Context, username string, transient, rejected,
 			}
 			offset = next
 		}
-		if err != nil {
-			// Only a failure to commit gets here (ctx ended or the database
-			// is failing).
-			if ctx.Err() != nil {
-				return
+		if err == nil {
+			if stall != "" {
+				p.log.Info("messages are being saved again")
+				p.sup.status.set(rules.BotRunning, username, "")
 			}
-			p.log.Error("handle updates; retrying from the failed update", "err", err)
-			if sleep(ctx, transient.next()) != nil {
-				return
-			}
+			stall = ""
+			storage.reset()
+			continue
+		}
+		// Only a failure to store gets here (ctx ended, the disk is full
+		// or the database is failing).
+		if ctx.Err() != nil {
+			return
+		}
+		stall = stallStatus(err)
+		p.sup.status.set(rules.BotError, username, stall)
+		wait := storage.next()
+		p.log.Error("cannot store updates; retrying from the first one not stored", "err", err, "retry_in", wait.Round(time.Millisecond))
+		if sleep(ctx, wait) != nil {
+			return
 		}
 	}
 }

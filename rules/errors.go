@@ -3,6 +3,7 @@ package rules
 import (
 	"errors"
 	"fmt"
+	"syscall"
 
 	"github.com/memoria-app/memoria/store"
 )
@@ -20,6 +21,10 @@ const (
 	CodePermissionDenied
 	CodeUnauthenticated
 	CodeFailedPrecondition
+	// CodeResourceExhausted: the server cannot take the call now (its disk
+	// is full, or the caller must slow down); the same call may succeed
+	// later.
+	CodeResourceExhausted
 )
 
 // Error is a user-facing rules error: Msg is safe to show to the caller.
@@ -36,13 +41,38 @@ func Errorf(code Code, format string, args ...any) *Error {
 }
 
 // ErrorCode returns the Code of err (CodeInternal for anything that is not
-// a rules error).
+// a rules error or a full disk).
 func ErrorCode(err error) Code {
-	var e *Error
-	if errors.As(err, &e) {
+	if e, ok := AsError(err); ok {
 		return e.Code
 	}
 	return CodeInternal
+}
+
+// AsError returns the user-facing error err stands for: a rules error, or
+// ErrDiskFull for a write that failed because the server's disk is full
+// (whichever layer it came from). Anything else is internal: false.
+func AsError(err error) (*Error, bool) {
+	var e *Error
+	if errors.As(err, &e) {
+		return e, true
+	}
+	if IsDiskFull(err) {
+		return ErrDiskFull, true
+	}
+	return nil, false
+}
+
+// ErrDiskFull answers a write that failed because the disk holding the
+// data directory is full. Nothing was saved; reads keep working.
+var ErrDiskFull = Errorf(CodeResourceExhausted, "the server's disk is full, so nothing was saved: free space on the disk that holds Memoria's data directory, then try again")
+
+// IsDiskFull reports whether err comes from a full disk: ENOSPC or EDQUOT
+// from a file write, or store.ErrDiskFull from the database. It goes by
+// error type and code, never by message text.
+func IsDiskFull(err error) bool {
+	return errors.Is(err, ErrDiskFull) || errors.Is(err, store.ErrDiskFull) ||
+		errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
 }
 
 // notFoundAs turns store.ErrNotFound into a NotFound rules error naming

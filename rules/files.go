@@ -11,10 +11,15 @@ import (
 )
 
 // FileStore keeps resource bytes under <data>/files. Files are written to a
-// temporary name, synced and renamed into place, so a crash never leaves a
-// half-written file under a name the database points to.
+// temporary name, synced, renamed into place and their directory synced
+// (and the parent of a directory just created), so that once Write returns
+// the file survives a crash under its name; a crash before that never
+// leaves a half-written file under a name the database points to.
 type FileStore struct {
 	root string // <data>/files
+	// syncDir makes a directory's entries durable; tests replace it to
+	// observe or fail it.
+	syncDir func(dir string) error
 }
 
 // NewFileStore creates <dataDir>/files if needed.
@@ -23,11 +28,27 @@ func NewFileStore(dataDir string) (*FileStore, error) {
 	if err := os.MkdirAll(filepath.Join(root, "tmp"), 0o750); err != nil {
 		return nil, fmt.Errorf("create file store: %w", err)
 	}
-	return &FileStore{root: root}, nil
+	return &FileStore{root: root, syncDir: syncDir}, nil
 }
 
-// Write stores the bytes read from src (at most limit bytes; more is an
-// error) and returns the path relative to the store and the size.
+// syncDir fsyncs a directory, so that entries created or renamed in it
+// survive a crash.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Write streams the bytes read from src (at most limit bytes; more is an
+// error) into the store and returns the path relative to the store and the
+// size. On any error nothing is left behind, neither under files/ nor in
+// files/tmp.
 func (fs *FileStore) Write(src io.Reader, limit int64) (rel string, size int64, err error) {
 	var rnd [12]byte
 	if _, err := rand.Read(rnd[:]); err != nil {
@@ -35,16 +56,23 @@ func (fs *FileStore) Write(src io.Reader, limit int64) (rel string, size int64, 
 	}
 	rel = filepath.Join(time.Now().UTC().Format("2006/01"), hex.EncodeToString(rnd[:]))
 	dst := filepath.Join(fs.root, rel)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
+	created, err := fs.mkdirs(filepath.Dir(dst))
+	if err != nil {
 		return "", 0, err
 	}
 	tmp, err := os.CreateTemp(filepath.Join(fs.root, "tmp"), "upload-*")
 	if err != nil {
 		return "", 0, err
 	}
+	renamed := false
 	defer func() {
-		if err != nil {
-			tmp.Close()
+		if err == nil {
+			return
+		}
+		tmp.Close()
+		if renamed {
+			os.Remove(dst)
+		} else {
 			os.Remove(tmp.Name())
 		}
 	}()
@@ -64,7 +92,34 @@ func (fs *FileStore) Write(src io.Reader, limit int64) (rel string, size int64, 
 	if err = os.Rename(tmp.Name(), dst); err != nil {
 		return "", 0, err
 	}
+	renamed = true
+	// The new name, then the directories created for it, innermost first.
+	for _, dir := range append([]string{filepath.Dir(dst)}, created...) {
+		if err = fs.syncDir(dir); err != nil {
+			return "", 0, fmt.Errorf("sync directory %s: %w", dir, err)
+		}
+	}
 	return rel, size, nil
+}
+
+// mkdirs creates dir and any missing parents below the store's root, and
+// returns the directories whose entries changed because of it (the parent
+// of each directory created), innermost first.
+func (fs *FileStore) mkdirs(dir string) ([]string, error) {
+	if _, err := os.Stat(dir); err == nil {
+		return nil, nil
+	}
+	var parents []string
+	for d := dir; d != fs.root && len(d) > len(fs.root); d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil {
+			break
+		}
+		parents = append(parents, filepath.Dir(d))
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, err
+	}
+	return parents, nil
 }
 
 var errTooLarge = fmt.Errorf("file too large")

@@ -29,8 +29,13 @@ type StagedFile struct {
 // Filename is the staged file's name.
 func (f StagedFile) Filename() string { return f.res.Filename }
 
-// StageFile validates and writes a file for a later Ingest. A file that is
-// never ingested must be given to DiscardStaged (or is swept at start-up).
+// Size is the staged file's length in bytes.
+func (f StagedFile) Size() int64 { return f.res.Size }
+
+// StageFile validates and writes a file for a later Ingest, streaming
+// in.Content to disk (at most the upload limit). A file that is never
+// ingested must be given to DiscardStaged (or is swept at start-up). On
+// error nothing is left on disk.
 func (r *Rules) StageFile(in ResourceInput) (StagedFile, error) {
 	res, err := r.writeFile(in)
 	return StagedFile{res: res}, err

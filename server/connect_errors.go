@@ -17,6 +17,7 @@ var connectCodes = map[rules.Code]connect.Code{
 	rules.CodePermissionDenied:   connect.CodePermissionDenied,
 	rules.CodeUnauthenticated:    connect.CodeUnauthenticated,
 	rules.CodeFailedPrecondition: connect.CodeFailedPrecondition,
+	rules.CodeResourceExhausted:  connect.CodeResourceExhausted,
 }
 
 // toConnectError maps err for the wire. Rules errors keep their message;
@@ -27,8 +28,11 @@ func toConnectError(ctx context.Context, log *slog.Logger, procedure string, err
 	if errors.As(err, &ce) {
 		return err
 	}
-	var re *rules.Error
-	if errors.As(err, &re) {
+	if re, ok := rules.AsError(err); ok {
+		if rules.IsDiskFull(err) {
+			// The admin must act: say so in the log, with the cause.
+			log.ErrorContext(ctx, "write refused: the data directory's disk is full", "procedure", procedure, "err", err)
+		}
 		if c, ok := connectCodes[re.Code]; ok {
 			return connect.NewError(c, errors.New(re.Msg))
 		}

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"syscall"
 
 	"github.com/mattn/go-sqlite3"
 	"gorm.io/gorm"
@@ -14,6 +15,12 @@ var ErrNotFound = errors.New("not found")
 // ErrConflict is returned when a write would break a uniqueness rule
 // (a taken username, a Telegram id already linked to someone else).
 var ErrConflict = errors.New("conflict")
+
+// ErrDiskFull is returned when a write failed because the disk that holds
+// the database is full (SQLITE_FULL, or an I/O error whose cause is ENOSPC
+// or EDQUOT). Nothing of the failed write was committed; the same write
+// succeeds once space returns.
+var ErrDiskFull = errors.New("disk full")
 
 // translate maps driver errors to the store's typed errors by type and code,
 // never by matching message text.
@@ -29,10 +36,21 @@ func translate(err error) error {
 	}
 	var se sqlite3.Error
 	if errors.As(err, &se) {
-		switch se.ExtendedCode {
-		case sqlite3.ErrConstraintUnique, sqlite3.ErrConstraintPrimaryKey:
+		switch {
+		case se.ExtendedCode == sqlite3.ErrConstraintUnique, se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey:
 			return fmt.Errorf("%w: %v", ErrConflict, err)
+		case se.Code == sqlite3.ErrFull, se.Code == sqlite3.ErrIoErr && noSpace(se.SystemErrno):
+			return fmt.Errorf("%w: %v", ErrDiskFull, err)
 		}
 	}
+	if noSpace(err) && !errors.Is(err, ErrDiskFull) {
+		return fmt.Errorf("%w: %w", ErrDiskFull, err)
+	}
 	return err
+}
+
+// noSpace reports whether err is the operating system saying that the disk
+// (or the user's quota on it) is full.
+func noSpace(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
 }

@@ -59,6 +59,11 @@ func (db *DB) IngestMany(ctx context.Context, ins []Ingest) ([]IngestResult, []e
 			results[i], errs[i] = ingestOne(tx, in)
 			if errs[i] != nil {
 				errs[i] = translate(errs[i])
+				if errors.Is(errs[i], ErrDiskFull) {
+					// SQLite may have rolled the whole transaction back
+					// already, and nothing later can be stored either.
+					return errs[i]
+				}
 				if err := execSQL(tx, "ROLLBACK TO ingest"); err != nil {
 					return err
 				}
@@ -147,7 +152,7 @@ func ingestMemo(tx *gorm.DB, in Ingest) (Memo, bool, error) {
 			return Memo{}, false, err
 		}
 		if in.GroupKey != "" {
-			if err := tx.Create(&memoGroupRow{Key: in.GroupKey, MemoID: m.ID}).Error; err != nil {
+			if err := tx.Create(&memoGroupRow{Key: in.GroupKey, MemoID: m.ID, CreatedAt: micros(time.Now())}).Error; err != nil {
 				return Memo{}, false, err
 			}
 		}
@@ -188,4 +193,41 @@ func (db *DB) HasIngested(ctx context.Context, key string) (bool, error) {
 	var n int64
 	err := db.r(ctx).Model(&idempotencyKeyRow{}).Where("key = ?", key).Limit(1).Count(&n).Error
 	return n > 0, translate(err)
+}
+
+// pruneChunk bounds the rows one pruning transaction deletes, so that the
+// single writer is never held for long.
+const pruneChunk = 500
+
+// PruneIngested deletes the ingest keys and group keys recorded before
+// cutoff, in short transactions, and reports how many of each went. Call
+// it only for records whose events can no longer be delivered again: a
+// pruned key no longer recognises its event as a duplicate, and a pruned
+// group key no longer collects new items into its memo (the memos stay).
+func (db *DB) PruneIngested(ctx context.Context, cutoff time.Time) (keys, groups int64, err error) {
+	before := micros(cutoff)
+	for _, t := range []struct {
+		n     *int64
+		query string
+	}{
+		{&keys, "DELETE FROM idempotency_keys WHERE key IN (SELECT key FROM idempotency_keys WHERE created_at < ? LIMIT ?)"},
+		{&groups, "DELETE FROM memo_groups WHERE key IN (SELECT key FROM memo_groups WHERE created_at < ? LIMIT ?)"},
+	} {
+		for {
+			var n int64
+			err := db.tx(ctx, func(tx *gorm.DB) error {
+				res := tx.Exec(t.query, before, pruneChunk)
+				n = res.RowsAffected
+				return res.Error
+			})
+			if err != nil {
+				return keys, groups, err
+			}
+			*t.n += n
+			if n < pruneChunk {
+				break
+			}
+		}
+	}
+	return keys, groups, nil
 }

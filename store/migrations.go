@@ -22,10 +22,37 @@ var migrations = []migration{
 		return tx.Migrator().CreateTable(
 			&userRow{}, &tokenRow{}, &memoRow{}, &memoTagRow{}, &resourceRow{},
 			&systemSettingRow{}, &userSettingRow{}, &idempotencyKeyRow{},
-			&memoGroupRow{}, &cursorRow{},
+			&memoGroupRowV1{}, &cursorRow{},
 		)
 	}},
+	{2, "created_at on memo_groups; indexes for pruning ingest records", func(tx *gorm.DB) error {
+		// Existing groups count as created now: they are pruned a full
+		// retention period after the upgrade.
+		for _, q := range []struct {
+			sql  string
+			args []any
+		}{
+			{"ALTER TABLE memo_groups ADD COLUMN created_at BIGINT NOT NULL DEFAULT 0", nil},
+			{"UPDATE memo_groups SET created_at = ?", []any{micros(time.Now())}},
+			{"CREATE INDEX idx_memo_groups_created_at ON memo_groups (created_at)", nil},
+			{"CREATE INDEX idx_idempotency_keys_created_at ON idempotency_keys (created_at)", nil},
+		} {
+			if err := tx.Exec(q.sql, q.args...).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	}},
 }
+
+// memoGroupRowV1 is memo_groups as migration 1 created it.
+type memoGroupRowV1 struct {
+	Key    string   `gorm:"primaryKey;size:191"`
+	MemoID int64    `gorm:"not null;index"`
+	Memo   *memoRow `gorm:"foreignKey:MemoID;constraint:OnDelete:CASCADE"`
+}
+
+func (memoGroupRowV1) TableName() string { return "memo_groups" }
 
 type schemaMigrationRow struct {
 	Version   int    `gorm:"primaryKey;autoIncrement:false"`

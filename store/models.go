@@ -101,6 +101,9 @@ type memoGroupRow struct {
 	Key    string   `gorm:"primaryKey;size:191"`
 	MemoID int64    `gorm:"not null;index"`
 	Memo   *memoRow `gorm:"foreignKey:MemoID;constraint:OnDelete:CASCADE"`
+	// CreatedAt (since migration 2) is when the group's first item came,
+	// so that groups can be pruned once no more items can arrive.
+	CreatedAt int64 `gorm:"not null;default:0;autoCreateTime:false"`
 }
 
 func (memoGroupRow) TableName() string { return "memo_groups" }
