@@ -105,7 +105,7 @@ func TestDiskFull(t *testing.T) {
 	from := telegramtest.User{ID: 444001, FirstName: "Dee"}
 	s := startServer(t, fastBot, func(cfg *app.Config) {
 		cfg.DataDir = dataDir
-		cfg.Bot.StorageBackoff = diskFullBackoff
+		cfg.Bot.StallBackoff = diskFullBackoff
 	})
 	_, admin := s.signUp("admin")
 	_, user := s.createUser(admin, "dee")

@@ -30,6 +30,7 @@ func fastBot(cfg *app.Config) {
 		TransientBackoff:   [2]time.Duration{10 * time.Millisecond, 200 * time.Millisecond},
 		RejectedBackoff:    [2]time.Duration{50 * time.Millisecond, 500 * time.Millisecond},
 		ConflictBackoff:    [2]time.Duration{50 * time.Millisecond, 500 * time.Millisecond},
+		StallBackoff:       [2]time.Duration{20 * time.Millisecond, 500 * time.Millisecond},
 		SendInterval:       time.Millisecond,
 		SendGlobalInterval: time.Millisecond,
 	}

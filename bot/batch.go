@@ -288,20 +288,20 @@ func (h *batchHandler) prepare(ctx context.Context, cache *userCache, it *prepar
 				it.err = ctx.Err()
 				return
 			}
-			var se *stageError
-			if errors.As(err, &se) {
+			var pe *permanentError
+			if !errors.As(err, &pe) {
 				// This server cannot store the file now (its disk is
-				// full?): cut the batch here; the update comes again.
-				it.err = se.err
+				// full?) or Telegram keeps failing to hand it out: cut
+				// the batch here; the update comes again later.
+				var se *stageError
+				if errors.As(err, &se) {
+					err = se.err
+				}
+				it.err = err
 				return
 			}
-			reason := "could not be downloaded from Telegram"
-			var pe *permanentError
-			if errors.As(err, &pe) {
-				reason = pe.reason
-			}
 			h.p.log.Warn("file not saved", "file", f.name, "err", err)
-			it.failed = append(it.failed, failedFile{f.name, reason})
+			it.failed = append(it.failed, failedFile{f.name, pe.reason})
 			continue
 		}
 		it.files = append(it.files, staged)

@@ -20,6 +20,14 @@ type permanentError struct{ reason string }
 
 func (e *permanentError) Error() string { return e.reason }
 
+// outageError is a file that kept failing to download for transient
+// reasons (Telegram's file server or the network down): the update is tried
+// again later — never saved without its file, which would lose it.
+type outageError struct{ err error }
+
+func (e *outageError) Error() string { return "download keeps failing: " + e.err.Error() }
+func (e *outageError) Unwrap() error { return e.err }
+
 // stageError is a failure to store a downloaded file on this server (its
 // disk is full, an I/O error): not the file's fault, so the update is
 // tried again later rather than saved without the file.
@@ -51,8 +59,10 @@ func sizeText(n int64) string {
 // then the body streamed to disk: nothing is held in memory). A file over
 // the upload limit is refused before anything is downloaded. Transient
 // failures — the network, Telegram, a short body — are retried with
-// backoff (429 waits retry_after); a file this server cannot store now is
-// a *stageError, not retried here.
+// backoff (429 waits retry_after) up to DownloadAttempts, then reported as
+// an *outageError; a file this server cannot store now is a *stageError,
+// not retried here. Both cut the batch: only a *permanentError makes the
+// memo go without the file.
 func (p *poller) fetch(ctx context.Context, f fileRef) (rules.StagedFile, error) {
 	limit := p.sup.rules.MaxUploadBytes()
 	if f.size > limit {
@@ -84,7 +94,7 @@ func (p *poller) fetch(ctx context.Context, f fileRef) (rules.StagedFile, error)
 			return rules.StagedFile{}, ctx.Err()
 		}
 	}
-	return rules.StagedFile{}, fmt.Errorf("gave up after %d attempts: %w", o.DownloadAttempts, last)
+	return rules.StagedFile{}, &outageError{fmt.Errorf("%d attempts: %w", o.DownloadAttempts, last)}
 }
 
 // fetchOnce is one attempt of fetch.

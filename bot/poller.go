@@ -125,7 +125,7 @@ func (p *poller) poll(ctx context.Context, username string, transient, rejected,
 	// stays the status until a batch is stored again, and its retries
 	// wait longer and longer however often getUpdates succeeds.
 	stall := ""
-	storage := &backoff{min: p.sup.opts.StorageBackoff[0], max: p.sup.opts.StorageBackoff[1]}
+	storage := &backoff{min: p.sup.opts.StallBackoff[0], max: p.sup.opts.StallBackoff[1]}
 	for ctx.Err() == nil {
 		raw, err := p.getUpdates(ctx, offset)
 		if err != nil {
@@ -165,8 +165,8 @@ func (p *poller) poll(ctx context.Context, username string, transient, rejected,
 			storage.reset()
 			continue
 		}
-		// Only a failure to store gets here (ctx ended, the disk is full
-		// or the database is failing).
+		// Only a failure to store gets here (ctx ended, the disk is full,
+		// the database is failing, or a file kept failing to download).
 		if ctx.Err() != nil {
 			return
 		}

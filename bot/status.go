@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"errors"
 	"sync"
 	"time"
 
@@ -39,14 +40,19 @@ func (b *statusBox) set(state rules.BotState, username, errText string) {
 // Status texts for a batch the server could not store. Telegram keeps
 // undelivered updates for 24 hours (https://core.telegram.org/bots/api#getupdates).
 const (
-	statusDiskFull     = "the server's disk is full, so Telegram messages are not being saved: free space on the disk that holds Memoria's data directory and the bot resumes by itself. Telegram keeps undelivered messages for about 24 hours."
-	statusStoreFailing = "Telegram messages cannot be saved: the database is failing (see the server log); retrying. Telegram keeps undelivered messages for about 24 hours."
+	statusDiskFull         = "the server's disk is full, so Telegram messages are not being saved: free space on the disk that holds Memoria's data directory and the bot resumes by itself. Telegram keeps undelivered messages for about 24 hours."
+	statusDownloadsFailing = "files cannot be downloaded from Telegram right now (its file server or the network keeps failing), so the messages from the first one with a file are waiting; retrying. Telegram keeps undelivered messages for about 24 hours."
+	statusStoreFailing     = "Telegram messages cannot be saved: the database is failing (see the server log); retrying. Telegram keeps undelivered messages for about 24 hours."
 )
 
 // stallStatus is the status text for a batch that failed to store.
 func stallStatus(err error) string {
 	if rules.IsDiskFull(err) {
 		return statusDiskFull
+	}
+	var oe *outageError
+	if errors.As(err, &oe) {
+		return statusDownloadsFailing
 	}
 	return statusStoreFailing
 }

@@ -51,9 +51,10 @@ type Options struct {
 	// Backoffs for failures (defaults: transient 250 ms → 30 s, rejected
 	// token 5 s → 5 min, conflict 2 s → 1 min).
 	TransientBackoff, RejectedBackoff, ConflictBackoff [2]time.Duration
-	// StorageBackoff spaces retries of a batch this server could not store
-	// (disk full, database failing; default 1 s → 1 min).
-	StorageBackoff [2]time.Duration
+	// StallBackoff spaces retries of a batch that could not be stored
+	// (disk full, database failing, files Telegram keeps failing to hand
+	// out; default 1 s → 1 min).
+	StallBackoff [2]time.Duration
 	// SendInterval spaces messages to one chat (default 1 s) and
 	// SendGlobalInterval all messages (default 34 ms, under 30/s).
 	SendInterval, SendGlobalInterval time.Duration
@@ -94,7 +95,7 @@ func (o *Options) defaults() {
 	def(&o.TransientBackoff, 250*time.Millisecond, 30*time.Second)
 	def(&o.RejectedBackoff, 5*time.Second, 5*time.Minute)
 	def(&o.ConflictBackoff, 2*time.Second, time.Minute)
-	def(&o.StorageBackoff, time.Second, time.Minute)
+	def(&o.StallBackoff, time.Second, time.Minute)
 	if o.SendInterval <= 0 {
 		o.SendInterval = time.Second
 	}
