@@ -20,6 +20,7 @@ const (
 	CodePermissionDenied
 	CodeUnauthenticated
 	CodeFailedPrecondition
+	CodeUnavailable // try again (reconnect); e.g. the server is shutting down
 )
 
 // Error is a user-facing rules error: Msg is safe to show to the caller.
