@@ -67,6 +67,25 @@ func (s *testServer) openWatch(p protocol, token string) *watchStream {
 	return w
 }
 
+// watchFirstMessage opens WatchMemos with token (the clients' bearer
+// interceptor covers unary calls only), returns its first message and
+// closes it.
+func watchFirstMessage(ctx context.Context, c *api, token string) (*v1.WatchMemosResponse, error) {
+	req := connect.NewRequest(&v1.WatchMemosRequest{})
+	if token != "" {
+		req.Header().Set("Authorization", "Bearer "+token)
+	}
+	stream, err := c.Memos.WatchMemos(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	defer stream.Close()
+	if !stream.Receive() {
+		return nil, stream.Err()
+	}
+	return stream.Msg(), nil
+}
+
 // next returns the next event that is not a keep-alive.
 func (w *watchStream) next() *v1.WatchMemosResponse {
 	w.tb.Helper()
