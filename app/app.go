@@ -81,6 +81,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
+	// Open WatchMemos streams end when shutdown starts, or they would hold it up.
+	a.srv.RegisterOnShutdown(db.EndMemoEventSubscriptions)
 	return a, nil
 }
 

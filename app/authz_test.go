@@ -353,6 +353,14 @@ func authzCases() []authzCase {
 		memoCase("GetMemo", "protected", [4]connect.Code{UA, OK, OK, OK}),
 		memoCase("GetMemo", "public", [4]connect.Code{OK, OK, OK, OK}),
 		memoCase("GetMemo", "missing", [4]connect.Code{NF, NF, NF, NF}),
+		{rpc: "MemoService/WatchMemos", target: "own memos", want: [4]connect.Code{UA, OK, OK, OK},
+			call: func(ctx context.Context, f *authzFixture, who caller) (any, error) {
+				return watchFirstMessage(ctx, f.api(anonymous), f.toks[who])
+			}},
+		{rpc: "MemoService/ListTags", target: "own tags", want: [4]connect.Code{UA, OK, OK, OK},
+			call: func(ctx context.Context, f *authzFixture, who caller) (any, error) {
+				return f.api(who).Memos.ListTags(ctx, req(&v1.ListTagsRequest{}))
+			}},
 		{rpc: "MemoService/ListMemos", target: "the user's memos", want: [4]connect.Code{OK, OK, OK, OK},
 			call: func(ctx context.Context, f *authzFixture, who caller) (any, error) {
 				return f.api(who).Memos.ListMemos(ctx, req(&v1.ListMemosRequest{PageSize: 1000, Filter: `creator == "` + f.users[owner].GetName() + `"`}))

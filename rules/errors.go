@@ -25,6 +25,9 @@ const (
 	// is full, or the caller must slow down); the same call may succeed
 	// later.
 	CodeResourceExhausted
+	// CodeUnavailable: try again (reconnect); e.g. the server is shutting
+	// down.
+	CodeUnavailable
 )
 
 // Error is a user-facing rules error: Msg is safe to show to the caller.

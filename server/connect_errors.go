@@ -18,6 +18,7 @@ var connectCodes = map[rules.Code]connect.Code{
 	rules.CodeUnauthenticated:    connect.CodeUnauthenticated,
 	rules.CodeFailedPrecondition: connect.CodeFailedPrecondition,
 	rules.CodeResourceExhausted:  connect.CodeResourceExhausted,
+	rules.CodeUnavailable:        connect.CodeUnavailable,
 }
 
 // toConnectError maps err for the wire. Rules errors keep their message;

@@ -90,6 +90,32 @@ func memoToProto(m store.Memo) *v1.Memo {
 	return p
 }
 
+var memoEventTypeToProto = map[store.MemoEventType]v1.MemoEventType{
+	store.MemoCreated: v1.MemoEventType_MEMO_EVENT_TYPE_CREATED,
+	store.MemoUpdated: v1.MemoEventType_MEMO_EVENT_TYPE_UPDATED,
+	store.MemoDeleted: v1.MemoEventType_MEMO_EVENT_TYPE_DELETED,
+}
+
+// memoChangeToProto is a WatchMemos event; a deleted memo carries only its
+// name.
+func memoChangeToProto(c rules.MemoChange) *v1.WatchMemosResponse {
+	out := &v1.WatchMemosResponse{Type: memoEventTypeToProto[c.Type]}
+	if c.Type == store.MemoDeleted {
+		out.Memo = &v1.Memo{Name: memoName(c.Memo.ID)}
+	} else {
+		out.Memo = memoToProto(c.Memo)
+	}
+	return out
+}
+
+func tagsToProto(tags []store.TagCount) *v1.ListTagsResponse {
+	out := &v1.ListTagsResponse{Tags: make([]*v1.Tag, len(tags))}
+	for i, t := range tags {
+		out.Tags[i] = &v1.Tag{Name: t.Tag, Count: int32(t.Count)}
+	}
+	return out
+}
+
 func settingsToProto(s store.SystemSettings) *v1.SystemSetting {
 	return &v1.SystemSetting{
 		TelegramBotToken: s.TelegramBotToken, InstanceUrl: s.InstanceURL,

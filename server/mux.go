@@ -47,7 +47,7 @@ func NewHandler(d Deps) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(memoriav1connect.NewAuthServiceHandler(NewAuthHandler(d.Rules), opts...))
 	mux.Handle(memoriav1connect.NewUserServiceHandler(NewUserHandler(d.Rules), opts...))
-	mux.Handle(memoriav1connect.NewMemoServiceHandler(NewMemoHandler(d.Rules), opts...))
+	mux.Handle(withWatchConn(memoriav1connect.NewMemoServiceHandler(NewMemoHandler(d.Rules), opts...)))
 	mux.Handle(memoriav1connect.NewResourceServiceHandler(NewResourceHandler(d.Rules), opts...))
 	mux.Handle(memoriav1connect.NewSystemSettingServiceHandler(NewSystemSettingHandler(d.Rules), opts...))
 	mux.Handle(memoriav1connect.NewUserSettingServiceHandler(NewUserSettingHandler(d.Rules), opts...))

@@ -37,12 +37,33 @@ type IngestResult struct {
 // Ingest applies in exactly once; see Ingest.
 func (db *DB) Ingest(ctx context.Context, in Ingest) (IngestResult, error) {
 	var out IngestResult
+	events := db.memoChanges()
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		var err error
-		out, err = ingestOne(tx, in)
-		return err
+		if out, err = ingestOne(tx, in); err != nil {
+			return err
+		}
+		return events.stage(tx, ingestEvents([]IngestResult{out}, nil)...)
 	})
+	events.settle(err)
 	return out, err
+}
+
+// ingestEvents are the memo events of applied ingests (errs[i] != nil or a
+// duplicate: none).
+func ingestEvents(results []IngestResult, errs []error) []MemoEvent {
+	var out []MemoEvent
+	for i, r := range results {
+		if (errs != nil && errs[i] != nil) || r.Duplicate || r.Memo.ID == 0 {
+			continue
+		}
+		e := MemoEvent{Type: MemoCreated, Memo: r.Memo}
+		if r.Appended {
+			e.Type, e.PrevVisibility = MemoUpdated, r.Memo.Visibility
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
 // IngestMany applies several events in order in one transaction, each in a
@@ -51,6 +72,7 @@ func (db *DB) Ingest(ctx context.Context, in Ingest) (IngestResult, error) {
 func (db *DB) IngestMany(ctx context.Context, ins []Ingest) ([]IngestResult, []error) {
 	results := make([]IngestResult, len(ins))
 	errs := make([]error, len(ins))
+	events := db.memoChanges()
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		for i, in := range ins {
 			if err := execSQL(tx, "SAVEPOINT ingest"); err != nil {
@@ -72,8 +94,9 @@ func (db *DB) IngestMany(ctx context.Context, ins []Ingest) ([]IngestResult, []e
 				return err
 			}
 		}
-		return nil
+		return events.stage(tx, ingestEvents(results, errs)...)
 	})
+	events.settle(err)
 	if err != nil {
 		for i := range errs {
 			if errs[i] == nil {

@@ -109,18 +109,23 @@ func attach(tx *gorm.DB, m *Memo, ids []int64, start int) error {
 // CreateMemo inserts m and attaches the given resources in order. m.ID and
 // the times are set on success.
 func (db *DB) CreateMemo(ctx context.Context, m *Memo, resourceIDs []int64) error {
-	return db.tx(ctx, func(tx *gorm.DB) error {
+	events := db.memoChanges()
+	err := db.tx(ctx, func(tx *gorm.DB) error {
 		if err := insertMemo(tx, m); err != nil {
 			return err
 		}
-		if len(resourceIDs) == 0 {
-			return nil
+		if len(resourceIDs) > 0 {
+			if err := attach(tx, m, resourceIDs, 0); err != nil {
+				return err
+			}
+			if err := loadResources(tx, []*Memo{m}); err != nil {
+				return err
+			}
 		}
-		if err := attach(tx, m, resourceIDs, 0); err != nil {
-			return err
-		}
-		return loadResources(tx, []*Memo{m})
+		return events.stage(tx, MemoEvent{Type: MemoCreated, Memo: *m})
 	})
+	events.settle(err)
+	return err
 }
 
 // GetMemo returns the memo with id and its resources.
@@ -210,11 +215,13 @@ func loadResources(tx *gorm.DB, memos []*Memo) error {
 // UpdateMemo applies upd to the memo with id and returns the result.
 func (db *DB) UpdateMemo(ctx context.Context, id int64, upd MemoUpdate) (Memo, error) {
 	var out Memo
+	events := db.memoChanges()
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		var row memoRow
 		if err := tx.Take(&row, "id = ?", id).Error; err != nil {
 			return err
 		}
+		prev := Visibility(row.Visibility)
 		if upd.Content != nil {
 			row.Content = *upd.Content
 			row.Tags = joinTags(upd.Tags)
@@ -244,8 +251,12 @@ func (db *DB) UpdateMemo(ctx context.Context, id int64, upd MemoUpdate) (Memo, e
 				return err
 			}
 		}
-		return loadResources(tx, []*Memo{&out})
+		if err := loadResources(tx, []*Memo{&out}); err != nil {
+			return err
+		}
+		return events.stage(tx, MemoEvent{Type: MemoUpdated, Memo: out, PrevVisibility: prev})
 	})
+	events.settle(err)
 	return out, err
 }
 
@@ -253,15 +264,24 @@ func (db *DB) UpdateMemo(ctx context.Context, id int64, upd MemoUpdate) (Memo, e
 // resources' storage paths so the caller can remove the files.
 func (db *DB) DeleteMemo(ctx context.Context, id int64) ([]string, error) {
 	var paths []string
+	events := db.memoChanges()
 	err := db.tx(ctx, func(tx *gorm.DB) error {
+		var row memoRow
+		if err := tx.Select("id", "creator_id", "visibility").Take(&row, "id = ?", id).Error; err != nil {
+			return err
+		}
 		if err := tx.Model(&resourceRow{}).Where("memo_id = ?", id).Pluck("storage_path", &paths).Error; err != nil {
 			return err
 		}
 		if err := tx.Where("memo_id = ?", id).Delete(&resourceRow{}).Error; err != nil {
 			return err
 		}
-		return deleteOne(tx, &memoRow{}, "id = ?", id)
+		if err := deleteOne(tx, &memoRow{}, "id = ?", id); err != nil {
+			return err
+		}
+		return events.stage(tx, MemoEvent{Type: MemoDeleted, Memo: Memo{ID: row.ID, CreatorID: row.CreatorID, Visibility: Visibility(row.Visibility)}})
 	})
+	events.settle(err)
 	return paths, err
 }
 

@@ -33,7 +33,8 @@ func newResourceRow(r *Resource) resourceRow {
 // CreateResource inserts r; when r.MemoID is set it is appended to that
 // memo's attachments. r.ID and r.CreatedAt are set on success.
 func (db *DB) CreateResource(ctx context.Context, r *Resource) error {
-	return db.tx(ctx, func(tx *gorm.DB) error {
+	events := db.memoChanges()
+	err := db.tx(ctx, func(tx *gorm.DB) error {
 		if r.MemoID != 0 {
 			pos, err := nextPosition(tx, r.MemoID)
 			if err != nil {
@@ -46,8 +47,27 @@ func (db *DB) CreateResource(ctx context.Context, r *Resource) error {
 			return err
 		}
 		*r = row.toResource()
-		return nil
+		if r.MemoID == 0 {
+			return nil
+		}
+		return stageMemoUpdated(tx, events, r.MemoID)
 	})
+	events.settle(err)
+	return err
+}
+
+// stageMemoUpdated stages an update event for a memo whose attachments
+// changed, as it now is.
+func stageMemoUpdated(tx *gorm.DB, events *memoChanges, memoID int64) error {
+	var row memoRow
+	if err := tx.Take(&row, "id = ?", memoID).Error; err != nil {
+		return err
+	}
+	m := row.toMemo()
+	if err := loadResources(tx, []*Memo{&m}); err != nil {
+		return err
+	}
+	return events.stage(tx, MemoEvent{Type: MemoUpdated, Memo: m, PrevVisibility: m.Visibility})
 }
 
 func nextPosition(tx *gorm.DB, memoID int64) (int, error) {
@@ -100,14 +120,22 @@ func (db *DB) ListResources(ctx context.Context, q ResourceQuery) ([]Resource, e
 // DeleteResource deletes the resource with id and returns its storage path.
 func (db *DB) DeleteResource(ctx context.Context, id int64) (string, error) {
 	var path string
+	events := db.memoChanges()
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		var row resourceRow
 		if err := tx.Take(&row, "id = ?", id).Error; err != nil {
 			return err
 		}
 		path = row.StoragePath
-		return tx.Delete(&resourceRow{}, "id = ?", id).Error
+		if err := tx.Delete(&resourceRow{}, "id = ?", id).Error; err != nil {
+			return err
+		}
+		if row.MemoID == nil {
+			return nil
+		}
+		return stageMemoUpdated(tx, events, *row.MemoID)
 	})
+	events.settle(err)
 	return path, err
 }
 

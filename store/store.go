@@ -26,6 +26,8 @@ type DB struct {
 	conn   *sql.Conn // under wconn
 	writes chan *writeReq
 	done   chan struct{}
+
+	memoEvents memoEventFeed // committed memo changes (memo_events.go)
 }
 
 // Options tune Open.
@@ -108,6 +110,7 @@ func open(ctx context.Context, writeD, readD gorm.Dialector, opts Options) (*DB,
 	wconn := w.Session(&gorm.Session{NewDB: true, Context: context.Background()})
 	wconn.Statement.ConnPool = gorm.NewPreparedStmtDB(conn, 256, 0)
 	db := &DB{write: w, read: r, wconn: wconn, conn: conn, feed: newSettingsFeed(), writes: make(chan *writeReq), done: make(chan struct{})}
+	db.memoEvents = newLocalMemoFeed()
 	go db.writer()
 	return db, nil
 }
@@ -118,6 +121,7 @@ func (db *DB) Close() error {
 	close(db.writes)
 	<-db.done
 	db.feed.close()
+	db.memoEvents.close()
 	if ps, ok := db.wconn.Statement.ConnPool.(*gorm.PreparedStmtDB); ok {
 		ps.Close()
 	}

@@ -80,6 +80,64 @@ func (Visibility) EnumDescriptor() ([]byte, []int) {
 	return file_memoria_v1_memo_service_proto_rawDescGZIP(), []int{0}
 }
 
+// MemoEventType says what happened to a memo in a WatchMemos event.
+type MemoEventType int32
+
+const (
+	// A keep-alive: the event carries no memo and changes nothing.
+	MemoEventType_MEMO_EVENT_TYPE_UNSPECIFIED MemoEventType = 0
+	// The memo was created (from any source, the Telegram bot included).
+	MemoEventType_MEMO_EVENT_TYPE_CREATED MemoEventType = 1
+	// The memo changed: content, visibility, pinning or attached resources.
+	MemoEventType_MEMO_EVENT_TYPE_UPDATED MemoEventType = 2
+	// The memo was deleted, or the caller may no longer see it. The event's
+	// memo carries only its `name`.
+	MemoEventType_MEMO_EVENT_TYPE_DELETED MemoEventType = 3
+)
+
+// Enum value maps for MemoEventType.
+var (
+	MemoEventType_name = map[int32]string{
+		0: "MEMO_EVENT_TYPE_UNSPECIFIED",
+		1: "MEMO_EVENT_TYPE_CREATED",
+		2: "MEMO_EVENT_TYPE_UPDATED",
+		3: "MEMO_EVENT_TYPE_DELETED",
+	}
+	MemoEventType_value = map[string]int32{
+		"MEMO_EVENT_TYPE_UNSPECIFIED": 0,
+		"MEMO_EVENT_TYPE_CREATED":     1,
+		"MEMO_EVENT_TYPE_UPDATED":     2,
+		"MEMO_EVENT_TYPE_DELETED":     3,
+	}
+)
+
+func (x MemoEventType) Enum() *MemoEventType {
+	p := new(MemoEventType)
+	*p = x
+	return p
+}
+
+func (x MemoEventType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (MemoEventType) Descriptor() protoreflect.EnumDescriptor {
+	return file_memoria_v1_memo_service_proto_enumTypes[1].Descriptor()
+}
+
+func (MemoEventType) Type() protoreflect.EnumType {
+	return &file_memoria_v1_memo_service_proto_enumTypes[1]
+}
+
+func (x MemoEventType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use MemoEventType.Descriptor instead.
+func (MemoEventType) EnumDescriptor() ([]byte, []int) {
+	return file_memoria_v1_memo_service_proto_rawDescGZIP(), []int{1}
+}
+
 // Source says where a memo was written.
 type Source int32
 
@@ -121,11 +179,11 @@ func (x Source) String() string {
 }
 
 func (Source) Descriptor() protoreflect.EnumDescriptor {
-	return file_memoria_v1_memo_service_proto_enumTypes[1].Descriptor()
+	return file_memoria_v1_memo_service_proto_enumTypes[2].Descriptor()
 }
 
 func (Source) Type() protoreflect.EnumType {
-	return &file_memoria_v1_memo_service_proto_enumTypes[1]
+	return &file_memoria_v1_memo_service_proto_enumTypes[2]
 }
 
 func (x Source) Number() protoreflect.EnumNumber {
@@ -134,7 +192,7 @@ func (x Source) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Source.Descriptor instead.
 func (Source) EnumDescriptor() ([]byte, []int) {
-	return file_memoria_v1_memo_service_proto_rawDescGZIP(), []int{1}
+	return file_memoria_v1_memo_service_proto_rawDescGZIP(), []int{2}
 }
 
 // Memo is a Markdown note.
@@ -627,6 +685,237 @@ func (*DeleteMemoResponse) Descriptor() ([]byte, []int) {
 	return file_memoria_v1_memo_service_proto_rawDescGZIP(), []int{7}
 }
 
+// WatchMemosRequest opens the caller's memo event stream.
+type WatchMemosRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchMemosRequest) Reset() {
+	*x = WatchMemosRequest{}
+	mi := &file_memoria_v1_memo_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchMemosRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchMemosRequest) ProtoMessage() {}
+
+func (x *WatchMemosRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_memoria_v1_memo_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchMemosRequest.ProtoReflect.Descriptor instead.
+func (*WatchMemosRequest) Descriptor() ([]byte, []int) {
+	return file_memoria_v1_memo_service_proto_rawDescGZIP(), []int{8}
+}
+
+// WatchMemosResponse is one event of the WatchMemos stream.
+type WatchMemosResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// What happened; MEMO_EVENT_TYPE_UNSPECIFIED is a keep-alive.
+	Type MemoEventType `protobuf:"varint,1,opt,name=type,proto3,enum=memoria.v1.MemoEventType" json:"type,omitempty"`
+	// The memo as it is after the change (for DELETED only its `name`;
+	// absent in a keep-alive).
+	Memo          *Memo `protobuf:"bytes,2,opt,name=memo,proto3" json:"memo,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchMemosResponse) Reset() {
+	*x = WatchMemosResponse{}
+	mi := &file_memoria_v1_memo_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchMemosResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchMemosResponse) ProtoMessage() {}
+
+func (x *WatchMemosResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_memoria_v1_memo_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchMemosResponse.ProtoReflect.Descriptor instead.
+func (*WatchMemosResponse) Descriptor() ([]byte, []int) {
+	return file_memoria_v1_memo_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *WatchMemosResponse) GetType() MemoEventType {
+	if x != nil {
+		return x.Type
+	}
+	return MemoEventType_MEMO_EVENT_TYPE_UNSPECIFIED
+}
+
+func (x *WatchMemosResponse) GetMemo() *Memo {
+	if x != nil {
+		return x.Memo
+	}
+	return nil
+}
+
+// ListTagsRequest asks for the caller's tags.
+type ListTagsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTagsRequest) Reset() {
+	*x = ListTagsRequest{}
+	mi := &file_memoria_v1_memo_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTagsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTagsRequest) ProtoMessage() {}
+
+func (x *ListTagsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_memoria_v1_memo_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTagsRequest.ProtoReflect.Descriptor instead.
+func (*ListTagsRequest) Descriptor() ([]byte, []int) {
+	return file_memoria_v1_memo_service_proto_rawDescGZIP(), []int{10}
+}
+
+// ListTagsResponse lists the caller's tags.
+type ListTagsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The tags, most used first, ties by name.
+	Tags          []*Tag `protobuf:"bytes,1,rep,name=tags,proto3" json:"tags,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTagsResponse) Reset() {
+	*x = ListTagsResponse{}
+	mi := &file_memoria_v1_memo_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTagsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTagsResponse) ProtoMessage() {}
+
+func (x *ListTagsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_memoria_v1_memo_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTagsResponse.ProtoReflect.Descriptor instead.
+func (*ListTagsResponse) Descriptor() ([]byte, []int) {
+	return file_memoria_v1_memo_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ListTagsResponse) GetTags() []*Tag {
+	if x != nil {
+		return x.Tags
+	}
+	return nil
+}
+
+// Tag is one of the caller's tags with its use count.
+type Tag struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The tag without its `#`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// How many of the caller's memos carry it.
+	Count         int32 `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Tag) Reset() {
+	*x = Tag{}
+	mi := &file_memoria_v1_memo_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Tag) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Tag) ProtoMessage() {}
+
+func (x *Tag) ProtoReflect() protoreflect.Message {
+	mi := &file_memoria_v1_memo_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Tag.ProtoReflect.Descriptor instead.
+func (*Tag) Descriptor() ([]byte, []int) {
+	return file_memoria_v1_memo_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *Tag) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Tag) GetCount() int32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
 var File_memoria_v1_memo_service_proto protoreflect.FileDescriptor
 
 const file_memoria_v1_memo_service_proto_rawDesc = "" +
@@ -668,20 +957,35 @@ const file_memoria_v1_memo_service_proto_rawDesc = "" +
 	"updateMask\"'\n" +
 	"\x11DeleteMemoRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"\x14\n" +
-	"\x12DeleteMemoResponse*q\n" +
+	"\x12DeleteMemoResponse\"\x13\n" +
+	"\x11WatchMemosRequest\"i\n" +
+	"\x12WatchMemosResponse\x12-\n" +
+	"\x04type\x18\x01 \x01(\x0e2\x19.memoria.v1.MemoEventTypeR\x04type\x12$\n" +
+	"\x04memo\x18\x02 \x01(\v2\x10.memoria.v1.MemoR\x04memo\"\x11\n" +
+	"\x0fListTagsRequest\"7\n" +
+	"\x10ListTagsResponse\x12#\n" +
+	"\x04tags\x18\x01 \x03(\v2\x0f.memoria.v1.TagR\x04tags\"/\n" +
+	"\x03Tag\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x05R\x05count*q\n" +
 	"\n" +
 	"Visibility\x12\x1a\n" +
 	"\x16VISIBILITY_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12VISIBILITY_PRIVATE\x10\x01\x12\x18\n" +
 	"\x14VISIBILITY_PROTECTED\x10\x02\x12\x15\n" +
-	"\x11VISIBILITY_PUBLIC\x10\x03*U\n" +
+	"\x11VISIBILITY_PUBLIC\x10\x03*\x87\x01\n" +
+	"\rMemoEventType\x12\x1f\n" +
+	"\x1bMEMO_EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17MEMO_EVENT_TYPE_CREATED\x10\x01\x12\x1b\n" +
+	"\x17MEMO_EVENT_TYPE_UPDATED\x10\x02\x12\x1b\n" +
+	"\x17MEMO_EVENT_TYPE_DELETED\x10\x03*U\n" +
 	"\x06Source\x12\x16\n" +
 	"\x12SOURCE_UNSPECIFIED\x10\x00\x12\x0e\n" +
 	"\n" +
 	"SOURCE_WEB\x10\x01\x12\x0e\n" +
 	"\n" +
 	"SOURCE_API\x10\x02\x12\x13\n" +
-	"\x0fSOURCE_TELEGRAM\x10\x032\xdb\x02\n" +
+	"\x0fSOURCE_TELEGRAM\x10\x032\xf1\x03\n" +
 	"\vMemoService\x12=\n" +
 	"\n" +
 	"CreateMemo\x12\x1d.memoria.v1.CreateMemoRequest\x1a\x10.memoria.v1.Memo\x127\n" +
@@ -690,7 +994,10 @@ const file_memoria_v1_memo_service_proto_rawDesc = "" +
 	"\n" +
 	"UpdateMemo\x12\x1d.memoria.v1.UpdateMemoRequest\x1a\x10.memoria.v1.Memo\x12K\n" +
 	"\n" +
-	"DeleteMemo\x12\x1d.memoria.v1.DeleteMemoRequest\x1a\x1e.memoria.v1.DeleteMemoResponseB9Z7github.com/memoria-app/memoria/gen/memoria/v1;memoriav1b\x06proto3"
+	"DeleteMemo\x12\x1d.memoria.v1.DeleteMemoRequest\x1a\x1e.memoria.v1.DeleteMemoResponse\x12M\n" +
+	"\n" +
+	"WatchMemos\x12\x1d.memoria.v1.WatchMemosRequest\x1a\x1e.memoria.v1.WatchMemosResponse0\x01\x12E\n" +
+	"\bListTags\x12\x1b.memoria.v1.ListTagsRequest\x1a\x1c.memoria.v1.ListTagsResponseB9Z7github.com/memoria-app/memoria/gen/memoria/v1;memoriav1b\x06proto3"
 
 var (
 	file_memoria_v1_memo_service_proto_rawDescOnce sync.Once
@@ -704,48 +1011,61 @@ func file_memoria_v1_memo_service_proto_rawDescGZIP() []byte {
 	return file_memoria_v1_memo_service_proto_rawDescData
 }
 
-var file_memoria_v1_memo_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_memoria_v1_memo_service_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_memoria_v1_memo_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_memoria_v1_memo_service_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_memoria_v1_memo_service_proto_goTypes = []any{
 	(Visibility)(0),               // 0: memoria.v1.Visibility
-	(Source)(0),                   // 1: memoria.v1.Source
-	(*Memo)(nil),                  // 2: memoria.v1.Memo
-	(*CreateMemoRequest)(nil),     // 3: memoria.v1.CreateMemoRequest
-	(*GetMemoRequest)(nil),        // 4: memoria.v1.GetMemoRequest
-	(*ListMemosRequest)(nil),      // 5: memoria.v1.ListMemosRequest
-	(*ListMemosResponse)(nil),     // 6: memoria.v1.ListMemosResponse
-	(*UpdateMemoRequest)(nil),     // 7: memoria.v1.UpdateMemoRequest
-	(*DeleteMemoRequest)(nil),     // 8: memoria.v1.DeleteMemoRequest
-	(*DeleteMemoResponse)(nil),    // 9: memoria.v1.DeleteMemoResponse
-	(*Resource)(nil),              // 10: memoria.v1.Resource
-	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil), // 12: google.protobuf.FieldMask
+	(MemoEventType)(0),            // 1: memoria.v1.MemoEventType
+	(Source)(0),                   // 2: memoria.v1.Source
+	(*Memo)(nil),                  // 3: memoria.v1.Memo
+	(*CreateMemoRequest)(nil),     // 4: memoria.v1.CreateMemoRequest
+	(*GetMemoRequest)(nil),        // 5: memoria.v1.GetMemoRequest
+	(*ListMemosRequest)(nil),      // 6: memoria.v1.ListMemosRequest
+	(*ListMemosResponse)(nil),     // 7: memoria.v1.ListMemosResponse
+	(*UpdateMemoRequest)(nil),     // 8: memoria.v1.UpdateMemoRequest
+	(*DeleteMemoRequest)(nil),     // 9: memoria.v1.DeleteMemoRequest
+	(*DeleteMemoResponse)(nil),    // 10: memoria.v1.DeleteMemoResponse
+	(*WatchMemosRequest)(nil),     // 11: memoria.v1.WatchMemosRequest
+	(*WatchMemosResponse)(nil),    // 12: memoria.v1.WatchMemosResponse
+	(*ListTagsRequest)(nil),       // 13: memoria.v1.ListTagsRequest
+	(*ListTagsResponse)(nil),      // 14: memoria.v1.ListTagsResponse
+	(*Tag)(nil),                   // 15: memoria.v1.Tag
+	(*Resource)(nil),              // 16: memoria.v1.Resource
+	(*timestamppb.Timestamp)(nil), // 17: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil), // 18: google.protobuf.FieldMask
 }
 var file_memoria_v1_memo_service_proto_depIdxs = []int32{
 	0,  // 0: memoria.v1.Memo.visibility:type_name -> memoria.v1.Visibility
-	10, // 1: memoria.v1.Memo.resources:type_name -> memoria.v1.Resource
-	1,  // 2: memoria.v1.Memo.source:type_name -> memoria.v1.Source
-	11, // 3: memoria.v1.Memo.create_time:type_name -> google.protobuf.Timestamp
-	11, // 4: memoria.v1.Memo.update_time:type_name -> google.protobuf.Timestamp
-	2,  // 5: memoria.v1.CreateMemoRequest.memo:type_name -> memoria.v1.Memo
-	2,  // 6: memoria.v1.ListMemosResponse.memos:type_name -> memoria.v1.Memo
-	2,  // 7: memoria.v1.UpdateMemoRequest.memo:type_name -> memoria.v1.Memo
-	12, // 8: memoria.v1.UpdateMemoRequest.update_mask:type_name -> google.protobuf.FieldMask
-	3,  // 9: memoria.v1.MemoService.CreateMemo:input_type -> memoria.v1.CreateMemoRequest
-	4,  // 10: memoria.v1.MemoService.GetMemo:input_type -> memoria.v1.GetMemoRequest
-	5,  // 11: memoria.v1.MemoService.ListMemos:input_type -> memoria.v1.ListMemosRequest
-	7,  // 12: memoria.v1.MemoService.UpdateMemo:input_type -> memoria.v1.UpdateMemoRequest
-	8,  // 13: memoria.v1.MemoService.DeleteMemo:input_type -> memoria.v1.DeleteMemoRequest
-	2,  // 14: memoria.v1.MemoService.CreateMemo:output_type -> memoria.v1.Memo
-	2,  // 15: memoria.v1.MemoService.GetMemo:output_type -> memoria.v1.Memo
-	6,  // 16: memoria.v1.MemoService.ListMemos:output_type -> memoria.v1.ListMemosResponse
-	2,  // 17: memoria.v1.MemoService.UpdateMemo:output_type -> memoria.v1.Memo
-	9,  // 18: memoria.v1.MemoService.DeleteMemo:output_type -> memoria.v1.DeleteMemoResponse
-	14, // [14:19] is the sub-list for method output_type
-	9,  // [9:14] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	16, // 1: memoria.v1.Memo.resources:type_name -> memoria.v1.Resource
+	2,  // 2: memoria.v1.Memo.source:type_name -> memoria.v1.Source
+	17, // 3: memoria.v1.Memo.create_time:type_name -> google.protobuf.Timestamp
+	17, // 4: memoria.v1.Memo.update_time:type_name -> google.protobuf.Timestamp
+	3,  // 5: memoria.v1.CreateMemoRequest.memo:type_name -> memoria.v1.Memo
+	3,  // 6: memoria.v1.ListMemosResponse.memos:type_name -> memoria.v1.Memo
+	3,  // 7: memoria.v1.UpdateMemoRequest.memo:type_name -> memoria.v1.Memo
+	18, // 8: memoria.v1.UpdateMemoRequest.update_mask:type_name -> google.protobuf.FieldMask
+	1,  // 9: memoria.v1.WatchMemosResponse.type:type_name -> memoria.v1.MemoEventType
+	3,  // 10: memoria.v1.WatchMemosResponse.memo:type_name -> memoria.v1.Memo
+	15, // 11: memoria.v1.ListTagsResponse.tags:type_name -> memoria.v1.Tag
+	4,  // 12: memoria.v1.MemoService.CreateMemo:input_type -> memoria.v1.CreateMemoRequest
+	5,  // 13: memoria.v1.MemoService.GetMemo:input_type -> memoria.v1.GetMemoRequest
+	6,  // 14: memoria.v1.MemoService.ListMemos:input_type -> memoria.v1.ListMemosRequest
+	8,  // 15: memoria.v1.MemoService.UpdateMemo:input_type -> memoria.v1.UpdateMemoRequest
+	9,  // 16: memoria.v1.MemoService.DeleteMemo:input_type -> memoria.v1.DeleteMemoRequest
+	11, // 17: memoria.v1.MemoService.WatchMemos:input_type -> memoria.v1.WatchMemosRequest
+	13, // 18: memoria.v1.MemoService.ListTags:input_type -> memoria.v1.ListTagsRequest
+	3,  // 19: memoria.v1.MemoService.CreateMemo:output_type -> memoria.v1.Memo
+	3,  // 20: memoria.v1.MemoService.GetMemo:output_type -> memoria.v1.Memo
+	7,  // 21: memoria.v1.MemoService.ListMemos:output_type -> memoria.v1.ListMemosResponse
+	3,  // 22: memoria.v1.MemoService.UpdateMemo:output_type -> memoria.v1.Memo
+	10, // 23: memoria.v1.MemoService.DeleteMemo:output_type -> memoria.v1.DeleteMemoResponse
+	12, // 24: memoria.v1.MemoService.WatchMemos:output_type -> memoria.v1.WatchMemosResponse
+	14, // 25: memoria.v1.MemoService.ListTags:output_type -> memoria.v1.ListTagsResponse
+	19, // [19:26] is the sub-list for method output_type
+	12, // [12:19] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_memoria_v1_memo_service_proto_init() }
@@ -759,8 +1079,8 @@ func file_memoria_v1_memo_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_memoria_v1_memo_service_proto_rawDesc), len(file_memoria_v1_memo_service_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   8,
+			NumEnums:      3,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -86,6 +86,14 @@ export async function stop(proc, graceMs = 5000) {
   clearTimeout(timer);
 }
 
+/** SIGKILL at once (a crash, no graceful stop). Resolves when the process is gone. */
+export async function kill(proc) {
+  if (!proc || proc.exited) return;
+  const gone = new Promise((resolve) => proc.child.once('exit', resolve));
+  signalGroup(proc.child, 'SIGKILL');
+  await gone;
+}
+
 /** Stops every child still running (used on exit and on signals). */
 export async function stopAll() {
   await Promise.all([...children].map((p) => stop(p, 2000)));

@@ -5,13 +5,16 @@ import type { User } from '../gen/memoria/v1/user_service_pb';
 import type { UserSetting } from '../gen/memoria/v1/user_setting_service_pb';
 import { useAction } from '../hooks/useAction';
 import { useInstanceInfo } from '../hooks/useInstanceInfo';
+import { useMemoEvents } from '../hooks/useMemoEvents';
 import { useTagFilter } from '../hooks/useTagFilter';
+import { useTags } from '../hooks/useTags';
 import { useTimeline } from '../hooks/useTimeline';
 import { allowedVisibility } from '../lib/instance';
 import { SettingsDialog, type SettingsSection } from '../settings/SettingsDialog';
 import { Composer, type Draft } from './Composer';
 import { ErrorMessage } from './ErrorMessage';
 import { Header } from './Header';
+import { TagPanel } from './TagPanel';
 import { Timeline } from './Timeline';
 
 interface Props {
@@ -24,6 +27,17 @@ interface Props {
 export function Home({ user, onUserChange, onSignedOut }: Props) {
   const [tag, setTag] = useTagFilter();
   const timeline = useTimeline(tag);
+  const tags = useTags();
+  const live = useMemoEvents({
+    onSubscribed: () => {
+      timeline.refresh();
+      tags.refreshSoon();
+    },
+    onEvent: (event) => {
+      timeline.apply(event);
+      tags.refreshSoon();
+    },
+  });
   const [settings, setSettings] = useState<SettingsSection | null>(null);
   const [userSetting, setUserSetting] = useState<UserSetting | undefined>();
   const signOut = useAction(async () => {
@@ -106,7 +120,10 @@ export function Home({ user, onUserChange, onSignedOut }: Props) {
             {timeline.loading ? 'Refreshing…' : 'Refresh'}
           </button>
         </div>
-        <Timeline timeline={timeline} tag={tag} onTag={setTag} onOpenPreferences={() => setSettings('preferences')} />
+        <div className="timeline-with-tags">
+          <TagPanel tags={tags} active={tag} onTag={setTag} />
+          <Timeline timeline={timeline} live={live} tag={tag} onTag={setTag} onOpenPreferences={() => setSettings('preferences')} />
+        </div>
       </main>
       {settings ? (
         <SettingsDialog

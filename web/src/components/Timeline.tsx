@@ -1,3 +1,4 @@
+import type { LiveState } from '../hooks/useMemoEvents';
 import type { Timeline as TimelineState } from '../hooks/useTimeline';
 import { EmptyState } from './EmptyState';
 import { ErrorMessage } from './ErrorMessage';
@@ -6,16 +7,29 @@ import { Loading } from './Spinner';
 
 interface Props {
   timeline: TimelineState;
+  /** Whether changes made elsewhere (Telegram, other tabs) show up as they happen. */
+  live?: LiveState;
   tag: string;
   onTag: (tag: string) => void;
   onOpenPreferences: () => void;
 }
 
+const liveText: Record<LiveState, string> = {
+  connecting: 'Connecting for live updates…',
+  live: 'Live: new memos and changes appear as they happen',
+  reconnecting: 'Reconnecting… changes will show up once the server answers again',
+};
+
 /** The memo list with its loading, error, empty and "load more" states. */
-export function Timeline({ timeline, tag, onTag, onOpenPreferences }: Props) {
+export function Timeline({ timeline, live, tag, onTag, onOpenPreferences }: Props) {
   const { memos, loading, loadingMore, hasMore, error } = timeline;
   return (
     <section className="timeline" aria-label="Memos" aria-busy={loading}>
+      {live ? (
+        <p className={`live-status ${live}`} role="status" data-live={live}>
+          {liveText[live]}
+        </p>
+      ) : null}
       {loading && memos.length === 0 ? <Loading label="Loading memos…" /> : null}
       <ErrorMessage message={error} />
       {error && !loading ? (

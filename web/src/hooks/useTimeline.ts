@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { errorMessage, memoClient } from '../api';
-import type { Memo } from '../gen/memoria/v1/memo_service_pb';
+import type { Memo, WatchMemosResponse } from '../gen/memoria/v1/memo_service_pb';
+import { applyMemoEvent, applyMemoEvents, type ShownMemos } from '../lib/memoEvents';
 import { appendPage, upsertMemo } from '../lib/memos';
 import { tagFilter } from '../lib/tags';
 
@@ -18,6 +19,8 @@ export interface Timeline {
   /** Shows a created or changed memo (hidden if it no longer matches the filter). */
   put: (memo: Memo) => void;
   remove: (name: string) => void;
+  /** Applies a WatchMemos event (see lib/memoEvents.ts). */
+  apply: (event: WatchMemosResponse) => void;
 }
 
 /** The signed-in user's memos, page by page, optionally filtered by one tag. */
@@ -29,32 +32,48 @@ export function useTimeline(tag: string): Timeline {
   const [error, setError] = useState('');
   // Answers to superseded requests (an older filter) are dropped.
   const generation = useRef(0);
+  // Events that arrive while a page is in flight are also replayed onto
+  // that page, which may have been read before or after them.
+  const inFlight = useRef(new Set<WatchMemosResponse[]>());
+  const complete = useRef(false);
+  const matches = useCallback((m: Memo) => !tag || m.tags.includes(tag), [tag]);
+  const track = useCallback(() => {
+    const events: WatchMemosResponse[] = [];
+    inFlight.current.add(events);
+    return { events, done: () => inFlight.current.delete(events) };
+  }, []);
 
   const loadFirst = useCallback(async () => {
     const gen = ++generation.current;
+    const pending = track();
     setLoading(true);
     setError('');
     try {
       const res = await memoClient.listMemos({ pageSize: PAGE_SIZE, filter: tag ? tagFilter(tag) : '' });
       if (gen !== generation.current) return;
-      setMemos(res.memos);
+      const shown: ShownMemos = { complete: res.nextPageToken === '', matches };
+      complete.current = shown.complete;
+      setMemos([...applyMemoEvents(res.memos, pending.events, shown)]);
       setNextToken(res.nextPageToken);
     } catch (err) {
       if (gen === generation.current) setError(errorMessage(err));
     } finally {
+      pending.done();
       if (gen === generation.current) setLoading(false);
     }
-  }, [tag]);
+  }, [tag, matches, track]);
 
   useEffect(() => {
     setMemos([]);
     setNextToken('');
+    complete.current = false;
     void loadFirst();
   }, [loadFirst]);
 
   const loadMore = useCallback(async () => {
     if (!nextToken || loadingMore) return;
     const gen = generation.current;
+    const pending = track();
     setLoadingMore(true);
     setError('');
     try {
@@ -64,14 +83,17 @@ export function useTimeline(tag: string): Timeline {
         filter: tag ? tagFilter(tag) : '',
       });
       if (gen !== generation.current) return;
-      setMemos((list) => appendPage(list, res.memos));
+      const shown: ShownMemos = { complete: res.nextPageToken === '', matches };
+      complete.current = shown.complete;
+      setMemos((list) => [...applyMemoEvents(appendPage(list, res.memos), pending.events, shown)]);
       setNextToken(res.nextPageToken);
     } catch (err) {
       if (gen === generation.current) setError(errorMessage(err));
     } finally {
+      pending.done();
       setLoadingMore(false);
     }
-  }, [nextToken, loadingMore, tag]);
+  }, [nextToken, loadingMore, tag, matches, track]);
 
   const put = useCallback(
     (memo: Memo) => {
@@ -86,6 +108,18 @@ export function useTimeline(tag: string): Timeline {
     setMemos((list) => list.filter((m) => m.name !== name));
   }, []);
 
+  const apply = useCallback(
+    (event: WatchMemosResponse) => {
+      for (const events of inFlight.current) events.push(event);
+      const shown: ShownMemos = { complete: complete.current, matches };
+      setMemos((list) => {
+        const next = applyMemoEvent(list, event, shown);
+        return next === list ? list : [...next];
+      });
+    },
+    [matches],
+  );
+
   return {
     memos,
     loading,
@@ -96,5 +130,6 @@ export function useTimeline(tag: string): Timeline {
     refresh: () => void loadFirst(),
     put,
     remove,
+    apply,
   };
 }

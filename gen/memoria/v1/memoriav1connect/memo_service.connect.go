@@ -43,6 +43,10 @@ const (
 	MemoServiceUpdateMemoProcedure = "/memoria.v1.MemoService/UpdateMemo"
 	// MemoServiceDeleteMemoProcedure is the fully-qualified name of the MemoService's DeleteMemo RPC.
 	MemoServiceDeleteMemoProcedure = "/memoria.v1.MemoService/DeleteMemo"
+	// MemoServiceWatchMemosProcedure is the fully-qualified name of the MemoService's WatchMemos RPC.
+	MemoServiceWatchMemosProcedure = "/memoria.v1.MemoService/WatchMemos"
+	// MemoServiceListTagsProcedure is the fully-qualified name of the MemoService's ListTags RPC.
+	MemoServiceListTagsProcedure = "/memoria.v1.MemoService/ListTags"
 )
 
 // MemoServiceClient is a client for the memoria.v1.MemoService service.
@@ -59,6 +63,19 @@ type MemoServiceClient interface {
 	UpdateMemo(context.Context, *connect.Request[v1.UpdateMemoRequest]) (*connect.Response[v1.Memo], error)
 	// DeleteMemo removes a memo and its resources (owner or admin).
 	DeleteMemo(context.Context, *connect.Request[v1.DeleteMemoRequest]) (*connect.Response[v1.DeleteMemoResponse], error)
+	// WatchMemos streams every change to a memo the caller sees in ListMemos
+	// without a filter (their own memos), made by any client or by the
+	// Telegram bot, in the order the changes were committed. The stream opens
+	// with a keep-alive (MEMO_EVENT_TYPE_UNSPECIFIED) as soon as it is
+	// subscribed, so a client that (re)loads its list after that first
+	// message misses nothing; another keep-alive follows every 25 s without
+	// events. It runs until the client cancels it. It ends with `unavailable`
+	// when the server shuts down or when the caller fell too far behind and
+	// events were dropped: either way, reconnect and reload the list.
+	WatchMemos(context.Context, *connect.Request[v1.WatchMemosRequest]) (*connect.ServerStreamForClient[v1.WatchMemosResponse], error)
+	// ListTags lists the caller's tags with the number of their memos that
+	// carry each, most used first (ties by name).
+	ListTags(context.Context, *connect.Request[v1.ListTagsRequest]) (*connect.Response[v1.ListTagsResponse], error)
 }
 
 // NewMemoServiceClient constructs a client for the memoria.v1.MemoService service. By default, it
@@ -102,6 +119,18 @@ func NewMemoServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(memoServiceMethods.ByName("DeleteMemo")),
 			connect.WithClientOptions(opts...),
 		),
+		watchMemos: connect.NewClient[v1.WatchMemosRequest, v1.WatchMemosResponse](
+			httpClient,
+			baseURL+MemoServiceWatchMemosProcedure,
+			connect.WithSchema(memoServiceMethods.ByName("WatchMemos")),
+			connect.WithClientOptions(opts...),
+		),
+		listTags: connect.NewClient[v1.ListTagsRequest, v1.ListTagsResponse](
+			httpClient,
+			baseURL+MemoServiceListTagsProcedure,
+			connect.WithSchema(memoServiceMethods.ByName("ListTags")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -112,6 +141,8 @@ type memoServiceClient struct {
 	listMemos  *connect.Client[v1.ListMemosRequest, v1.ListMemosResponse]
 	updateMemo *connect.Client[v1.UpdateMemoRequest, v1.Memo]
 	deleteMemo *connect.Client[v1.DeleteMemoRequest, v1.DeleteMemoResponse]
+	watchMemos *connect.Client[v1.WatchMemosRequest, v1.WatchMemosResponse]
+	listTags   *connect.Client[v1.ListTagsRequest, v1.ListTagsResponse]
 }
 
 // CreateMemo calls memoria.v1.MemoService.CreateMemo.
@@ -139,6 +170,16 @@ func (c *memoServiceClient) DeleteMemo(ctx context.Context, req *connect.Request
 	return c.deleteMemo.CallUnary(ctx, req)
 }
 
+// WatchMemos calls memoria.v1.MemoService.WatchMemos.
+func (c *memoServiceClient) WatchMemos(ctx context.Context, req *connect.Request[v1.WatchMemosRequest]) (*connect.ServerStreamForClient[v1.WatchMemosResponse], error) {
+	return c.watchMemos.CallServerStream(ctx, req)
+}
+
+// ListTags calls memoria.v1.MemoService.ListTags.
+func (c *memoServiceClient) ListTags(ctx context.Context, req *connect.Request[v1.ListTagsRequest]) (*connect.Response[v1.ListTagsResponse], error) {
+	return c.listTags.CallUnary(ctx, req)
+}
+
 // MemoServiceHandler is an implementation of the memoria.v1.MemoService service.
 type MemoServiceHandler interface {
 	// CreateMemo stores a memo for the caller, attaching the named resources
@@ -153,6 +194,19 @@ type MemoServiceHandler interface {
 	UpdateMemo(context.Context, *connect.Request[v1.UpdateMemoRequest]) (*connect.Response[v1.Memo], error)
 	// DeleteMemo removes a memo and its resources (owner or admin).
 	DeleteMemo(context.Context, *connect.Request[v1.DeleteMemoRequest]) (*connect.Response[v1.DeleteMemoResponse], error)
+	// WatchMemos streams every change to a memo the caller sees in ListMemos
+	// without a filter (their own memos), made by any client or by the
+	// Telegram bot, in the order the changes were committed. The stream opens
+	// with a keep-alive (MEMO_EVENT_TYPE_UNSPECIFIED) as soon as it is
+	// subscribed, so a client that (re)loads its list after that first
+	// message misses nothing; another keep-alive follows every 25 s without
+	// events. It runs until the client cancels it. It ends with `unavailable`
+	// when the server shuts down or when the caller fell too far behind and
+	// events were dropped: either way, reconnect and reload the list.
+	WatchMemos(context.Context, *connect.Request[v1.WatchMemosRequest], *connect.ServerStream[v1.WatchMemosResponse]) error
+	// ListTags lists the caller's tags with the number of their memos that
+	// carry each, most used first (ties by name).
+	ListTags(context.Context, *connect.Request[v1.ListTagsRequest]) (*connect.Response[v1.ListTagsResponse], error)
 }
 
 // NewMemoServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -192,6 +246,18 @@ func NewMemoServiceHandler(svc MemoServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(memoServiceMethods.ByName("DeleteMemo")),
 		connect.WithHandlerOptions(opts...),
 	)
+	memoServiceWatchMemosHandler := connect.NewServerStreamHandler(
+		MemoServiceWatchMemosProcedure,
+		svc.WatchMemos,
+		connect.WithSchema(memoServiceMethods.ByName("WatchMemos")),
+		connect.WithHandlerOptions(opts...),
+	)
+	memoServiceListTagsHandler := connect.NewUnaryHandler(
+		MemoServiceListTagsProcedure,
+		svc.ListTags,
+		connect.WithSchema(memoServiceMethods.ByName("ListTags")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/memoria.v1.MemoService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case MemoServiceCreateMemoProcedure:
@@ -204,6 +270,10 @@ func NewMemoServiceHandler(svc MemoServiceHandler, opts ...connect.HandlerOption
 			memoServiceUpdateMemoHandler.ServeHTTP(w, r)
 		case MemoServiceDeleteMemoProcedure:
 			memoServiceDeleteMemoHandler.ServeHTTP(w, r)
+		case MemoServiceWatchMemosProcedure:
+			memoServiceWatchMemosHandler.ServeHTTP(w, r)
+		case MemoServiceListTagsProcedure:
+			memoServiceListTagsHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -231,4 +301,12 @@ func (UnimplementedMemoServiceHandler) UpdateMemo(context.Context, *connect.Requ
 
 func (UnimplementedMemoServiceHandler) DeleteMemo(context.Context, *connect.Request[v1.DeleteMemoRequest]) (*connect.Response[v1.DeleteMemoResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("memoria.v1.MemoService.DeleteMemo is not implemented"))
+}
+
+func (UnimplementedMemoServiceHandler) WatchMemos(context.Context, *connect.Request[v1.WatchMemosRequest], *connect.ServerStream[v1.WatchMemosResponse]) error {
+	return connect.NewError(connect.CodeUnimplemented, errors.New("memoria.v1.MemoService.WatchMemos is not implemented"))
+}
+
+func (UnimplementedMemoServiceHandler) ListTags(context.Context, *connect.Request[v1.ListTagsRequest]) (*connect.Response[v1.ListTagsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("memoria.v1.MemoService.ListTags is not implemented"))
 }

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file memoria/v1/memo_service.proto.
  */
 export const file_memoria_v1_memo_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch1tZW1vcmlhL3YxL21lbW9fc2VydmljZS5wcm90bxIKbWVtb3JpYS52MSKvAgoETWVtbxIMCgRuYW1lGAEgASgJEg8KB2NyZWF0b3IYAiABKAkSDwoHY29udGVudBgDIAEoCRIqCgp2aXNpYmlsaXR5GAQgASgOMhYubWVtb3JpYS52MS5WaXNpYmlsaXR5Eg4KBnBpbm5lZBgFIAEoCBIMCgR0YWdzGAYgAygJEicKCXJlc291cmNlcxgHIAMoCzIULm1lbW9yaWEudjEuUmVzb3VyY2USIgoGc291cmNlGAggASgOMhIubWVtb3JpYS52MS5Tb3VyY2USLwoLY3JlYXRlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJLChFDcmVhdGVNZW1vUmVxdWVzdBIeCgRtZW1vGAEgASgLMhAubWVtb3JpYS52MS5NZW1vEhYKDnJlc291cmNlX25hbWVzGAIgAygJIh4KDkdldE1lbW9SZXF1ZXN0EgwKBG5hbWUYASABKAkiSQoQTGlzdE1lbW9zUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIOCgZmaWx0ZXIYAyABKAkiTQoRTGlzdE1lbW9zUmVzcG9uc2USHwoFbWVtb3MYASADKAsyEC5tZW1vcmlhLnYxLk1lbW8SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJImQKEVVwZGF0ZU1lbW9SZXF1ZXN0Eh4KBG1lbW8YASABKAsyEC5tZW1vcmlhLnYxLk1lbW8SLwoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrIiEKEURlbGV0ZU1lbW9SZXF1ZXN0EgwKBG5hbWUYASABKAkiFAoSRGVsZXRlTWVtb1Jlc3BvbnNlKnEKClZpc2liaWxpdHkSGgoWVklTSUJJTElUWV9VTlNQRUNJRklFRBAAEhYKElZJU0lCSUxJVFlfUFJJVkFURRABEhgKFFZJU0lCSUxJVFlfUFJPVEVDVEVEEAISFQoRVklTSUJJTElUWV9QVUJMSUMQAypVCgZTb3VyY2USFgoSU09VUkNFX1VOU1BFQ0lGSUVEEAASDgoKU09VUkNFX1dFQhABEg4KClNPVVJDRV9BUEkQAhITCg9TT1VSQ0VfVEVMRUdSQU0QAzLbAgoLTWVtb1NlcnZpY2USPQoKQ3JlYXRlTWVtbxIdLm1lbW9yaWEudjEuQ3JlYXRlTWVtb1JlcXVlc3QaEC5tZW1vcmlhLnYxLk1lbW8SNwoHR2V0TWVtbxIaLm1lbW9yaWEudjEuR2V0TWVtb1JlcXVlc3QaEC5tZW1vcmlhLnYxLk1lbW8SSAoJTGlzdE1lbW9zEhwubWVtb3JpYS52MS5MaXN0TWVtb3NSZXF1ZXN0Gh0ubWVtb3JpYS52MS5MaXN0TWVtb3NSZXNwb25zZRI9CgpVcGRhdGVNZW1vEh0ubWVtb3JpYS52MS5VcGRhdGVNZW1vUmVxdWVzdBoQLm1lbW9yaWEudjEuTWVtbxJLCgpEZWxldGVNZW1vEh0ubWVtb3JpYS52MS5EZWxldGVNZW1vUmVxdWVzdBoeLm1lbW9yaWEudjEuRGVsZXRlTWVtb1Jlc3BvbnNlQjlaN2dpdGh1Yi5jb20vbWVtb3JpYS1hcHAvbWVtb3JpYS9nZW4vbWVtb3JpYS92MTttZW1vcmlhdjFiBnByb3RvMw", [file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_memoria_v1_resource_service]);
+  fileDesc("Ch1tZW1vcmlhL3YxL21lbW9fc2VydmljZS5wcm90bxIKbWVtb3JpYS52MSKvAgoETWVtbxIMCgRuYW1lGAEgASgJEg8KB2NyZWF0b3IYAiABKAkSDwoHY29udGVudBgDIAEoCRIqCgp2aXNpYmlsaXR5GAQgASgOMhYubWVtb3JpYS52MS5WaXNpYmlsaXR5Eg4KBnBpbm5lZBgFIAEoCBIMCgR0YWdzGAYgAygJEicKCXJlc291cmNlcxgHIAMoCzIULm1lbW9yaWEudjEuUmVzb3VyY2USIgoGc291cmNlGAggASgOMhIubWVtb3JpYS52MS5Tb3VyY2USLwoLY3JlYXRlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJLChFDcmVhdGVNZW1vUmVxdWVzdBIeCgRtZW1vGAEgASgLMhAubWVtb3JpYS52MS5NZW1vEhYKDnJlc291cmNlX25hbWVzGAIgAygJIh4KDkdldE1lbW9SZXF1ZXN0EgwKBG5hbWUYASABKAkiSQoQTGlzdE1lbW9zUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIOCgZmaWx0ZXIYAyABKAkiTQoRTGlzdE1lbW9zUmVzcG9uc2USHwoFbWVtb3MYASADKAsyEC5tZW1vcmlhLnYxLk1lbW8SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJImQKEVVwZGF0ZU1lbW9SZXF1ZXN0Eh4KBG1lbW8YASABKAsyEC5tZW1vcmlhLnYxLk1lbW8SLwoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrIiEKEURlbGV0ZU1lbW9SZXF1ZXN0EgwKBG5hbWUYASABKAkiFAoSRGVsZXRlTWVtb1Jlc3BvbnNlIhMKEVdhdGNoTWVtb3NSZXF1ZXN0Il0KEldhdGNoTWVtb3NSZXNwb25zZRInCgR0eXBlGAEgASgOMhkubWVtb3JpYS52MS5NZW1vRXZlbnRUeXBlEh4KBG1lbW8YAiABKAsyEC5tZW1vcmlhLnYxLk1lbW8iEQoPTGlzdFRhZ3NSZXF1ZXN0IjEKEExpc3RUYWdzUmVzcG9uc2USHQoEdGFncxgBIAMoCzIPLm1lbW9yaWEudjEuVGFnIiIKA1RhZxIMCgRuYW1lGAEgASgJEg0KBWNvdW50GAIgASgFKnEKClZpc2liaWxpdHkSGgoWVklTSUJJTElUWV9VTlNQRUNJRklFRBAAEhYKElZJU0lCSUxJVFlfUFJJVkFURRABEhgKFFZJU0lCSUxJVFlfUFJPVEVDVEVEEAISFQoRVklTSUJJTElUWV9QVUJMSUMQAyqHAQoNTWVtb0V2ZW50VHlwZRIfChtNRU1PX0VWRU5UX1RZUEVfVU5TUEVDSUZJRUQQABIbChdNRU1PX0VWRU5UX1RZUEVfQ1JFQVRFRBABEhsKF01FTU9fRVZFTlRfVFlQRV9VUERBVEVEEAISGwoXTUVNT19FVkVOVF9UWVBFX0RFTEVURUQQAypVCgZTb3VyY2USFgoSU09VUkNFX1VOU1BFQ0lGSUVEEAASDgoKU09VUkNFX1dFQhABEg4KClNPVVJDRV9BUEkQAhITCg9TT1VSQ0VfVEVMRUdSQU0QAzLxAwoLTWVtb1NlcnZpY2USPQoKQ3JlYXRlTWVtbxIdLm1lbW9yaWEudjEuQ3JlYXRlTWVtb1JlcXVlc3QaEC5tZW1vcmlhLnYxLk1lbW8SNwoHR2V0TWVtbxIaLm1lbW9yaWEudjEuR2V0TWVtb1JlcXVlc3QaEC5tZW1vcmlhLnYxLk1lbW8SSAoJTGlzdE1lbW9zEhwubWVtb3JpYS52MS5MaXN0TWVtb3NSZXF1ZXN0Gh0ubWVtb3JpYS52MS5MaXN0TWVtb3NSZXNwb25zZRI9CgpVcGRhdGVNZW1vEh0ubWVtb3JpYS52MS5VcGRhdGVNZW1vUmVxdWVzdBoQLm1lbW9yaWEudjEuTWVtbxJLCgpEZWxldGVNZW1vEh0ubWVtb3JpYS52MS5EZWxldGVNZW1vUmVxdWVzdBoeLm1lbW9yaWEudjEuRGVsZXRlTWVtb1Jlc3BvbnNlEk0KCldhdGNoTWVtb3MSHS5tZW1vcmlhLnYxLldhdGNoTWVtb3NSZXF1ZXN0Gh4ubWVtb3JpYS52MS5XYXRjaE1lbW9zUmVzcG9uc2UwARJFCghMaXN0VGFncxIbLm1lbW9yaWEudjEuTGlzdFRhZ3NSZXF1ZXN0GhwubWVtb3JpYS52MS5MaXN0VGFnc1Jlc3BvbnNlQjlaN2dpdGh1Yi5jb20vbWVtb3JpYS1hcHAvbWVtb3JpYS9nZW4vbWVtb3JpYS92MTttZW1vcmlhdjFiBnByb3RvMw", [file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_memoria_v1_resource_service]);
 
 /**
  * Memo is a Markdown note.
@@ -282,6 +282,114 @@ export const DeleteMemoResponseSchema: GenMessage<DeleteMemoResponse> = /*@__PUR
   messageDesc(file_memoria_v1_memo_service, 7);
 
 /**
+ * WatchMemosRequest opens the caller's memo event stream.
+ *
+ * @generated from message memoria.v1.WatchMemosRequest
+ */
+export type WatchMemosRequest = Message<"memoria.v1.WatchMemosRequest"> & {
+};
+
+/**
+ * Describes the message memoria.v1.WatchMemosRequest.
+ * Use `create(WatchMemosRequestSchema)` to create a new message.
+ */
+export const WatchMemosRequestSchema: GenMessage<WatchMemosRequest> = /*@__PURE__*/
+  messageDesc(file_memoria_v1_memo_service, 8);
+
+/**
+ * WatchMemosResponse is one event of the WatchMemos stream.
+ *
+ * @generated from message memoria.v1.WatchMemosResponse
+ */
+export type WatchMemosResponse = Message<"memoria.v1.WatchMemosResponse"> & {
+  /**
+   * What happened; MEMO_EVENT_TYPE_UNSPECIFIED is a keep-alive.
+   *
+   * @generated from field: memoria.v1.MemoEventType type = 1;
+   */
+  type: MemoEventType;
+
+  /**
+   * The memo as it is after the change (for DELETED only its `name`;
+   * absent in a keep-alive).
+   *
+   * @generated from field: memoria.v1.Memo memo = 2;
+   */
+  memo?: Memo | undefined;
+};
+
+/**
+ * Describes the message memoria.v1.WatchMemosResponse.
+ * Use `create(WatchMemosResponseSchema)` to create a new message.
+ */
+export const WatchMemosResponseSchema: GenMessage<WatchMemosResponse> = /*@__PURE__*/
+  messageDesc(file_memoria_v1_memo_service, 9);
+
+/**
+ * ListTagsRequest asks for the caller's tags.
+ *
+ * @generated from message memoria.v1.ListTagsRequest
+ */
+export type ListTagsRequest = Message<"memoria.v1.ListTagsRequest"> & {
+};
+
+/**
+ * Describes the message memoria.v1.ListTagsRequest.
+ * Use `create(ListTagsRequestSchema)` to create a new message.
+ */
+export const ListTagsRequestSchema: GenMessage<ListTagsRequest> = /*@__PURE__*/
+  messageDesc(file_memoria_v1_memo_service, 10);
+
+/**
+ * ListTagsResponse lists the caller's tags.
+ *
+ * @generated from message memoria.v1.ListTagsResponse
+ */
+export type ListTagsResponse = Message<"memoria.v1.ListTagsResponse"> & {
+  /**
+   * The tags, most used first, ties by name.
+   *
+   * @generated from field: repeated memoria.v1.Tag tags = 1;
+   */
+  tags: Tag[];
+};
+
+/**
+ * Describes the message memoria.v1.ListTagsResponse.
+ * Use `create(ListTagsResponseSchema)` to create a new message.
+ */
+export const ListTagsResponseSchema: GenMessage<ListTagsResponse> = /*@__PURE__*/
+  messageDesc(file_memoria_v1_memo_service, 11);
+
+/**
+ * Tag is one of the caller's tags with its use count.
+ *
+ * @generated from message memoria.v1.Tag
+ */
+export type Tag = Message<"memoria.v1.Tag"> & {
+  /**
+   * The tag without its `#`.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * How many of the caller's memos carry it.
+   *
+   * @generated from field: int32 count = 2;
+   */
+  count: number;
+};
+
+/**
+ * Describes the message memoria.v1.Tag.
+ * Use `create(TagSchema)` to create a new message.
+ */
+export const TagSchema: GenMessage<Tag> = /*@__PURE__*/
+  messageDesc(file_memoria_v1_memo_service, 12);
+
+/**
  * Visibility says who may see a memo.
  *
  * @generated from enum memoria.v1.Visibility
@@ -323,6 +431,48 @@ export const VisibilitySchema: GenEnum<Visibility> = /*@__PURE__*/
   enumDesc(file_memoria_v1_memo_service, 0);
 
 /**
+ * MemoEventType says what happened to a memo in a WatchMemos event.
+ *
+ * @generated from enum memoria.v1.MemoEventType
+ */
+export enum MemoEventType {
+  /**
+   * A keep-alive: the event carries no memo and changes nothing.
+   *
+   * @generated from enum value: MEMO_EVENT_TYPE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The memo was created (from any source, the Telegram bot included).
+   *
+   * @generated from enum value: MEMO_EVENT_TYPE_CREATED = 1;
+   */
+  CREATED = 1,
+
+  /**
+   * The memo changed: content, visibility, pinning or attached resources.
+   *
+   * @generated from enum value: MEMO_EVENT_TYPE_UPDATED = 2;
+   */
+  UPDATED = 2,
+
+  /**
+   * The memo was deleted, or the caller may no longer see it. The event's
+   * memo carries only its `name`.
+   *
+   * @generated from enum value: MEMO_EVENT_TYPE_DELETED = 3;
+   */
+  DELETED = 3,
+}
+
+/**
+ * Describes the enum memoria.v1.MemoEventType.
+ */
+export const MemoEventTypeSchema: GenEnum<MemoEventType> = /*@__PURE__*/
+  enumDesc(file_memoria_v1_memo_service, 1);
+
+/**
  * Source says where a memo was written.
  *
  * @generated from enum memoria.v1.Source
@@ -361,7 +511,7 @@ export enum Source {
  * Describes the enum memoria.v1.Source.
  */
 export const SourceSchema: GenEnum<Source> = /*@__PURE__*/
-  enumDesc(file_memoria_v1_memo_service, 1);
+  enumDesc(file_memoria_v1_memo_service, 2);
 
 /**
  * MemoService stores Markdown memos.
@@ -420,6 +570,35 @@ export const MemoService: GenService<{
     methodKind: "unary";
     input: typeof DeleteMemoRequestSchema;
     output: typeof DeleteMemoResponseSchema;
+  },
+  /**
+   * WatchMemos streams every change to a memo the caller sees in ListMemos
+   * without a filter (their own memos), made by any client or by the
+   * Telegram bot, in the order the changes were committed. The stream opens
+   * with a keep-alive (MEMO_EVENT_TYPE_UNSPECIFIED) as soon as it is
+   * subscribed, so a client that (re)loads its list after that first
+   * message misses nothing; another keep-alive follows every 25 s without
+   * events. It runs until the client cancels it. It ends with `unavailable`
+   * when the server shuts down or when the caller fell too far behind and
+   * events were dropped: either way, reconnect and reload the list.
+   *
+   * @generated from rpc memoria.v1.MemoService.WatchMemos
+   */
+  watchMemos: {
+    methodKind: "server_streaming";
+    input: typeof WatchMemosRequestSchema;
+    output: typeof WatchMemosResponseSchema;
+  },
+  /**
+   * ListTags lists the caller's tags with the number of their memos that
+   * carry each, most used first (ties by name).
+   *
+   * @generated from rpc memoria.v1.MemoService.ListTags
+   */
+  listTags: {
+    methodKind: "unary";
+    input: typeof ListTagsRequestSchema;
+    output: typeof ListTagsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_memoria_v1_memo_service, 0);
