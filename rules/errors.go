@@ -20,6 +20,7 @@ const (
 	CodePermissionDenied
 	CodeUnauthenticated
 	CodeFailedPrecondition
+	CodeResourceExhausted
 )
 
 // Error is a user-facing rules error: Msg is safe to show to the caller.

@@ -17,6 +17,7 @@ var connectCodes = map[rules.Code]connect.Code{
 	rules.CodePermissionDenied:   connect.CodePermissionDenied,
 	rules.CodeUnauthenticated:    connect.CodeUnauthenticated,
 	rules.CodeFailedPrecondition: connect.CodeFailedPrecondition,
+	rules.CodeResourceExhausted:  connect.CodeResourceExhausted,
 }
 
 // toConnectError maps err for the wire. Rules errors keep their message;
