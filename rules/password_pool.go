@@ -3,6 +3,7 @@ package rules
 import (
 	"context"
 	"runtime"
+	"sync/atomic"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -14,6 +15,7 @@ import (
 // serving. Callers waiting for a slot give up when their context ends.
 type passwordPool struct {
 	slots chan struct{}
+	ran   atomic.Int64 // operations run, for tests and figures
 }
 
 // defaultPasswordWorkers is half the usable CPUs, at least one.
@@ -38,6 +40,7 @@ func (p *passwordPool) run(ctx context.Context, f func()) error {
 		return ctx.Err()
 	}
 	defer func() { <-p.slots }()
+	p.ran.Add(1)
 	f()
 	return nil
 }

@@ -205,8 +205,9 @@ func (t *memoryThrottle) fail(m map[string]*failureCount, key string, maxLock ti
 	f.last = now
 }
 
-// evict drops the stale counters of a full table, or else the one whose
-// last failure is oldest (which an ongoing attack keeps fresh).
+// evict drops the stale counters of a full table, or else the one that
+// would be forgotten first (the latest of its last failure and its
+// lock-out's end): a long lock-out outlives a flood of fresh entries.
 func (t *memoryThrottle) evict(m map[string]*failureCount, maxLock time.Duration, now time.Time) {
 	var oldest string
 	var oldestAt time.Time
@@ -215,8 +216,12 @@ func (t *memoryThrottle) evict(m map[string]*failureCount, maxLock time.Duration
 			delete(m, k)
 			continue
 		}
-		if oldest == "" || f.last.Before(oldestAt) {
-			oldest, oldestAt = k, f.last
+		end := f.last
+		if u := t.lockedUntil(f, maxLock); u.After(end) {
+			end = u
+		}
+		if oldest == "" || end.Before(oldestAt) {
+			oldest, oldestAt = k, end
 		}
 	}
 	if len(m) >= t.cfg.MaxEntries {
