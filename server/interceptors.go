@@ -103,9 +103,14 @@ func authorize(ctx context.Context, r *rules.Rules, proc string, h http.Header, 
 	// per-account limit still holds, the per-address one then covers all.
 	ctx = rules.WithClientAddr(ctx, peerAddr)
 	var actor *rules.Actor
+	if setsSession[proc] {
+		if err := checkCookieOrigin(ctx, h); err != nil {
+			return nil, err
+		}
+	}
 	if !credentialsIgnored[proc] {
 		secret, source := credential(h)
-		if source == store.SourceWeb || setsSession[proc] {
+		if source == store.SourceWeb {
 			if err := checkCookieOrigin(ctx, h); err != nil {
 				return nil, err
 			}
