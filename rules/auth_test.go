@@ -232,3 +232,20 @@ func TestPasswordPool(t *testing.T) {
 		t.Fatal("size 0 does not mean the default")
 	}
 }
+
+// TestClosedSignUpHashesNothing: with sign-up closed, a refused SignUp
+// costs no bcrypt hash (a flood of them cannot burn CPU).
+func TestClosedSignUpHashesNothing(t *testing.T) {
+	r := newTestRules(t, Config{})
+	signUpT(t, r, "root")
+	before := r.pw.ran.Load()
+	for i := range 5 {
+		_, _, err := r.SignUp(context.Background(), fmt.Sprintf("user%d", i), testPassword)
+		if ErrorCode(err) != CodePermissionDenied {
+			t.Fatalf("closed SignUp: %v, want permission_denied", err)
+		}
+	}
+	if ran := r.pw.ran.Load() - before; ran != 0 {
+		t.Fatalf("%d bcrypt hashes for refused sign-ups", ran)
+	}
+}
