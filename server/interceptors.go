@@ -92,9 +92,10 @@ func checkCookieOrigin(ctx context.Context, h http.Header) error {
 
 // authorize resolves the caller of a procedure, unary or streaming alike:
 // a presented credential must be valid (and a session cookie, or a
-// sign-in that sets one, must come from our own pages), and without one only the allowlisted procedures
-// run. Anything unlisted needs a user (fail closed). peerAddr, the direct
-// peer's address, goes into the context for the sign-in throttle.
+// sign-in that sets one, must come from our own pages), and without one
+// only the allowlisted procedures run. Anything unlisted needs a user
+// (fail closed). peerAddr, the direct peer's address, goes into the
+// context for the sign-in throttle.
 func authorize(ctx context.Context, r *rules.Rules, proc string, h http.Header, peerAddr string) (context.Context, error) {
 	// The throttle counts by the TCP peer, never X-Forwarded-For: that
 	// header is whatever the client wrote unless a trusted proxy sets it,
