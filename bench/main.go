@@ -106,7 +106,8 @@ func run(cfg config) error {
 				func(t string) error { return b.listPhase(p, c, t) }})
 		}
 	}
-	phases = append(phases, phase{photoPhase, false, b.photosPhase}) // bench/photos.go
+	phases = append(phases, phase{photoPhase, false, b.photosPhase})                                     // bench/photos.go
+	phases = append(phases, phase{"sign-in flood", false, func(string) error { return b.floodPhase() }}) // bench/flood.go
 	template := ""
 	for _, ph := range phases {
 		if cfg.only != "" && !strings.Contains(ph.name, cfg.only) {

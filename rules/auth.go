@@ -23,7 +23,10 @@ const (
 	authCacheTTL      = 10 * time.Second
 )
 
-var errBadCredentials = Errorf(CodeUnauthenticated, "invalid username or password")
+var (
+	errBadCredentials = Errorf(CodeUnauthenticated, "invalid username or password")
+	errSignUpClosed   = Errorf(CodePermissionDenied, "sign-up is closed on this instance; ask an admin for an account")
+)
 
 // dummyHash (a bcrypt hash at the default cost, precomputed so start-up
 // stays fast) is compared against when a username does not exist, so a
@@ -65,9 +68,39 @@ func validateDisplayName(s string) error {
 	return nil
 }
 
-func (r *Rules) hashPassword(pw string) (string, error) {
-	h, err := bcrypt.GenerateFromPassword([]byte(pw), r.cfg.BcryptCost)
-	return string(h), err
+// hashPassword hashes pw on the password pool.
+func (r *Rules) hashPassword(ctx context.Context, pw string) (string, error) {
+	return r.pw.hash(ctx, pw, r.cfg.BcryptCost)
+}
+
+// checkPassword checks password for account (the throttle key of a
+// username) under the sign-in throttle: a refused attempt returns
+// resource_exhausted before anything is read or hashed. lookup then
+// returns the stored hash, nil when there is no such account (a dummy hash
+// is compared, so the answer takes as long). ok=false: a wrong password.
+func (r *Rules) checkPassword(ctx context.Context, account, password string, lookup func() ([]byte, error)) (bool, error) {
+	addr := clientAddrKeyFrom(ctx)
+	now := time.Now()
+	if retry, ok := r.cfg.SignInThrottle.Attempt(account, addr, now); !ok {
+		return false, throttled(retry, now)
+	}
+	if account == "" {
+		return false, nil // no account can have this name: nothing to compare
+	}
+	hash, err := lookup()
+	if err != nil {
+		return false, err
+	}
+	if hash == nil {
+		_, err := r.pw.matches(ctx, dummyHash, password)
+		return false, err
+	}
+	ok, err := r.pw.matches(ctx, hash, password)
+	if err != nil || !ok {
+		return false, err
+	}
+	r.cfg.SignInThrottle.Succeeded(account, addr, time.Now())
+	return true, nil
 }
 
 // newSecret returns a fresh opaque token and the hash that is stored.
@@ -98,7 +131,18 @@ func (r *Rules) SignUp(ctx context.Context, username, password string) (store.Us
 	if err != nil {
 		return store.User{}, "", err
 	}
-	hash, err := r.hashPassword(password)
+	if !settings.AllowSignUp {
+		// Refuse a closed sign-up before hashing: otherwise each refused
+		// call would still cost a bcrypt hash.
+		has, err := r.db.HasUsers(ctx)
+		if err != nil {
+			return store.User{}, "", err
+		}
+		if has {
+			return store.User{}, "", errSignUpClosed
+		}
+	}
+	hash, err := r.hashPassword(ctx, password)
 	if err != nil {
 		return store.User{}, "", err
 	}
@@ -109,7 +153,7 @@ func (r *Rules) SignUp(ctx context.Context, username, password string) (store.Us
 			return nil
 		}
 		if !settings.AllowSignUp {
-			return Errorf(CodePermissionDenied, "sign-up is closed on this instance; ask an admin for an account")
+			return errSignUpClosed
 		}
 		return nil
 	})
@@ -123,17 +167,23 @@ func (r *Rules) SignUp(ctx context.Context, username, password string) (store.Us
 	return u, secret, err
 }
 
-// SignIn checks credentials and opens a session.
+// SignIn checks credentials and opens a session. Attempts are throttled
+// per account and per client address (see SignInThrottle); the password
+// is compared on the bounded password pool.
 func (r *Rules) SignIn(ctx context.Context, username, password string) (store.User, string, error) {
-	u, err := r.db.GetUserByUsername(ctx, username)
-	if errors.Is(err, store.ErrNotFound) {
-		bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
-		return store.User{}, "", errBadCredentials
-	}
+	var u store.User
+	ok, err := r.checkPassword(ctx, throttleAccount(username), password, func() ([]byte, error) {
+		var err error
+		u, err = r.db.GetUserByUsername(ctx, username)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, nil
+		}
+		return []byte(u.PasswordHash), err
+	})
 	if err != nil {
 		return store.User{}, "", err
 	}
-	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+	if !ok {
 		return store.User{}, "", errBadCredentials
 	}
 	secret, err := r.newSession(ctx, u.ID)
@@ -175,10 +225,14 @@ func (r *Rules) Authenticate(ctx context.Context, secret string, source store.So
 		return nil, Errorf(CodeUnauthenticated, "the access token is not valid")
 	}
 	hash := hashSecret(secret)
-	if u, ok := r.auth.get(hash); ok {
+	u, ok, gen := r.auth.get(hash)
+	if ok {
 		return &Actor{User: u, Source: source, TokenHash: hash}, nil
 	}
 	t, u, err := r.db.GetTokenByHash(ctx, hash)
+	if r.auth.afterRead != nil {
+		r.auth.afterRead()
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, Errorf(CodeUnauthenticated, "the access token is not valid (revoked or unknown)")
 	}
@@ -188,7 +242,7 @@ func (r *Rules) Authenticate(ctx context.Context, secret string, source store.So
 	if !t.ExpiresAt.IsZero() && time.Now().After(t.ExpiresAt) {
 		return nil, Errorf(CodeUnauthenticated, "the access token has expired")
 	}
-	r.auth.put(hash, u, t.ExpiresAt)
+	r.auth.put(gen, hash, u, t.ExpiresAt)
 	return &Actor{User: u, Source: source, TokenHash: hash}, nil
 }
 
@@ -235,10 +289,17 @@ func (r *Rules) DeleteAccessToken(ctx context.Context, id int64) error {
 }
 
 // authCache remembers resolved tokens briefly so that each call does not
-// hit the database; any revocation or user change clears it.
+// hit the database; any revocation or user change clears it. Clearing
+// bumps the generation: a lookup that read the database before a
+// revocation and puts its result after it is not cached (it would bring
+// the revoked token back for the cache's lifetime).
 type authCache struct {
-	mu sync.Mutex
-	m  map[[32]byte]authEntry
+	mu  sync.Mutex
+	gen uint64
+	m   map[[32]byte]authEntry
+	// afterRead, when set (tests only), runs between a lookup's database
+	// read and its cache put.
+	afterRead func()
 }
 
 type authEntry struct {
@@ -248,23 +309,29 @@ type authEntry struct {
 
 func newAuthCache() *authCache { return &authCache{m: map[[32]byte]authEntry{}} }
 
-func (c *authCache) get(hash []byte) (store.User, bool) {
+// get returns the cached user of hash, and the generation to pass to put
+// after a miss.
+func (c *authCache) get(hash []byte) (store.User, bool, uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[[32]byte(hash)]
 	if !ok || time.Now().After(e.until) {
-		return store.User{}, false
+		return store.User{}, false, c.gen
 	}
-	return e.user, true
+	return e.user, true, c.gen
 }
 
-func (c *authCache) put(hash []byte, u store.User, expires time.Time) {
+// put caches u for hash unless the cache was cleared since gen was read.
+func (c *authCache) put(gen uint64, hash []byte, u store.User, expires time.Time) {
 	until := time.Now().Add(authCacheTTL)
 	if !expires.IsZero() && expires.Before(until) {
 		until = expires
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.gen != gen {
+		return
+	}
 	if len(c.m) > 10000 {
 		clear(c.m)
 	}
@@ -273,6 +340,7 @@ func (c *authCache) put(hash []byte, u store.User, expires time.Time) {
 
 func (c *authCache) clear() {
 	c.mu.Lock()
+	c.gen++
 	clear(c.m)
 	c.mu.Unlock()
 }

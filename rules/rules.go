@@ -13,6 +13,12 @@ type Config struct {
 	// BcryptCost for password hashes (default bcrypt.DefaultCost; tests
 	// lower it).
 	BcryptCost int
+	// SignInThrottle limits password guessing (nil: an in-memory one with
+	// the default ThrottleConfig).
+	SignInThrottle SignInThrottle
+	// PasswordWorkers bounds concurrent bcrypt operations (0: half the
+	// CPUs, at least one).
+	PasswordWorkers int
 }
 
 // DefaultMaxUploadBytes is the default resource size limit.
@@ -28,6 +34,7 @@ type Rules struct {
 	cfg   Config
 	auth  *authCache
 	vis   *visibilityCache
+	pw    *passwordPool
 
 	botMu sync.Mutex
 	bot   BotStatusSource
@@ -41,11 +48,14 @@ func NewRules(db *store.DB, dataDir string, cfg Config) (*Rules, error) {
 	if cfg.BcryptCost == 0 {
 		cfg.BcryptCost = defaultBcryptCost
 	}
+	if cfg.SignInThrottle == nil {
+		cfg.SignInThrottle = NewMemorySignInThrottle(ThrottleConfig{})
+	}
 	fs, err := NewFileStore(dataDir)
 	if err != nil {
 		return nil, err
 	}
-	return &Rules{db: db, files: fs, cfg: cfg, auth: newAuthCache(), vis: newVisibilityCache()}, nil
+	return &Rules{db: db, files: fs, cfg: cfg, auth: newAuthCache(), vis: newVisibilityCache(), pw: newPasswordPool(cfg.PasswordWorkers)}, nil
 }
 
 // MaxUploadBytes is the configured resource size limit.

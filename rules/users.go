@@ -47,7 +47,7 @@ func (r *Rules) CreateUser(ctx context.Context, in NewUser) (store.User, error) 
 	if in.Role == "" {
 		in.Role = store.RoleUser
 	}
-	hash, err := r.hashPassword(in.Password)
+	hash, err := r.hashPassword(ctx, in.Password)
 	if err != nil {
 		return store.User{}, err
 	}
@@ -115,9 +115,14 @@ func (r *Rules) GetUser(ctx context.Context, id int64) (store.User, error) {
 type UserPatch struct {
 	Username, DisplayName, Password *string
 	Role                            *store.Role
+	// CurrentPassword proves a user changing their own Password knows
+	// the old one (an admin resetting someone else's needs none).
+	CurrentPassword string
 }
 
-// UpdateUser changes a user (self or admin; role only by an admin).
+// UpdateUser changes a user (self or admin; role only by an admin). A
+// user changing their own password must give the current one; that check
+// is throttled like a sign-in.
 func (r *Rules) UpdateUser(ctx context.Context, id int64, p UserPatch) (store.User, error) {
 	a, err := requireSelfOrAdmin(ctx, id)
 	if err != nil {
@@ -147,7 +152,12 @@ func (r *Rules) UpdateUser(ctx context.Context, id int64, p UserPatch) (store.Us
 		if err := validatePassword(*p.Password); err != nil {
 			return store.User{}, err
 		}
-		h, err := r.hashPassword(*p.Password)
+		if a.User.ID == id {
+			if err := r.checkCurrentPassword(ctx, id, p.CurrentPassword); err != nil {
+				return store.User{}, err
+			}
+		}
+		h, err := r.hashPassword(ctx, *p.Password)
 		if err != nil {
 			return store.User{}, err
 		}
@@ -159,6 +169,27 @@ func (r *Rules) UpdateUser(ctx context.Context, id int64, p UserPatch) (store.Us
 		return store.User{}, Errorf(CodeAlreadyExists, "username %q is taken", *p.Username)
 	}
 	return u, notFoundAs(err, "user")
+}
+
+// checkCurrentPassword verifies that password is user id's current one.
+func (r *Rules) checkCurrentPassword(ctx context.Context, id int64, password string) error {
+	if password == "" {
+		return invalid("current_password is required to change your own password")
+	}
+	u, err := r.db.GetUser(ctx, id)
+	if err != nil {
+		return notFoundAs(err, "user")
+	}
+	ok, err := r.checkPassword(ctx, throttleAccount(u.Username), password, func() ([]byte, error) {
+		return []byte(u.PasswordHash), nil
+	})
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return Errorf(CodePermissionDenied, "the current password is not right")
+	}
+	return nil
 }
 
 // DeleteUser removes a user and everything they own (admin only, not self).

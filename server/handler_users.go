@@ -85,7 +85,7 @@ func (h *userHandler) UpdateUser(ctx context.Context, req *connect.Request[v1.Up
 	if err != nil {
 		return nil, err
 	}
-	var p rules.UserPatch
+	p := rules.UserPatch{CurrentPassword: req.Msg.GetCurrentPassword()}
 	if paths["username"] {
 		p.Username = &u.Username
 	}

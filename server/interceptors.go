@@ -35,6 +35,13 @@ var credentialsIgnored = map[string]bool{
 	memoriav1connect.AuthServiceGetInstanceInfoProcedure: true,
 }
 
+// setsSession lists procedures that open a browser session: a page of
+// another site must not sign its visitor in (login CSRF), cookie or not.
+var setsSession = map[string]bool{
+	memoriav1connect.AuthServiceSignUpProcedure: true,
+	memoriav1connect.AuthServiceSignInProcedure: true,
+}
+
 // credential extracts the presented secret: a bearer token (API) or the
 // session cookie (browser).
 func credential(h http.Header) (string, store.Source) {
@@ -60,17 +67,62 @@ func authenticateHeader(ctx context.Context, r *rules.Rules, h http.Header) (*ru
 	return r.Authenticate(ctx, secret, source)
 }
 
+// crossSite rejects non-same-origin browser requests (Sec-Fetch-Site, or
+// Origin against Host for browsers without it); see checkCookieOrigin.
+var crossSite = http.NewCrossOriginProtection()
+
+// errCrossSite refuses a cookie-authenticated call sent by another site's
+// page: the session cookie rides along on such requests, so honouring it
+// would let any site act as the signed-in user (CSRF).
+var errCrossSite = rules.Errorf(rules.CodePermissionDenied,
+	"cross-site request refused: a browser session may be used only by this server's own pages (scripts should send Authorization: Bearer <token>)")
+
+// checkCookieOrigin refuses a call authenticated by the session cookie
+// that a browser sent from another site's page: Sec-Fetch-Site other than
+// same-origin/none, or (older browsers) an Origin whose host is not the
+// request's Host. Calls without these headers are not from a browser page
+// and pass. Every procedure counts as unsafe here, whatever its HTTP method.
+func checkCookieOrigin(ctx context.Context, h http.Header) error {
+	req := &http.Request{Method: http.MethodPost, Header: h, Host: requestHost(ctx)}
+	if crossSite.Check(req) != nil {
+		return errCrossSite
+	}
+	return nil
+}
+
 // authorize resolves the caller of a procedure, unary or streaming alike:
-// a presented credential must be valid, and without one only the
-// allowlisted procedures run. Anything unlisted needs a user (fail closed).
-func authorize(ctx context.Context, r *rules.Rules, proc string, h http.Header) (context.Context, error) {
+// a presented credential must be valid (and a session cookie, or a
+// sign-in that sets one, must come from our own pages), and without one
+// only the allowlisted procedures run. Anything unlisted needs a user
+// (fail closed). peerAddr, the direct peer's address, goes into the
+// context for the sign-in throttle.
+func authorize(ctx context.Context, r *rules.Rules, proc string, h http.Header, peerAddr string) (context.Context, error) {
+	// The throttle counts by the TCP peer, never X-Forwarded-For: that
+	// header is whatever the client wrote unless a trusted proxy sets it,
+	// so an attacker would pick a fresh "address" for every guess. Behind
+	// a reverse proxy every caller shares the proxy's address: the
+	// per-account limit still holds, the per-address one then covers all.
+	ctx = rules.WithClientAddr(ctx, peerAddr)
 	var actor *rules.Actor
-	if !credentialsIgnored[proc] {
-		a, err := authenticateHeader(ctx, r, h)
-		if err != nil {
+	if setsSession[proc] {
+		if err := checkCookieOrigin(ctx, h); err != nil {
 			return nil, err
 		}
-		actor = a
+	}
+	if !credentialsIgnored[proc] {
+		secret, source := credential(h)
+		if source == store.SourceWeb {
+			if err := checkCookieOrigin(ctx, h); err != nil {
+				return nil, err
+			}
+		}
+		if secret != "" {
+			a, err := r.Authenticate(ctx, secret, source)
+			if err != nil {
+				return nil, err
+			}
+			actor = a
+		}
 	}
 	if actor == nil && !anonymousProcedures[proc] {
 		return nil, rules.ErrUnauthenticated
@@ -101,7 +153,7 @@ func authInterceptor(r *rules.Rules) connect.Interceptor {
 	return interceptor{
 		unary: func(next connect.UnaryFunc) connect.UnaryFunc {
 			return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-				ctx, err := authorize(ctx, r, req.Spec().Procedure, req.Header())
+				ctx, err := authorize(ctx, r, req.Spec().Procedure, req.Header(), req.Peer().Addr)
 				if err != nil {
 					return nil, err
 				}
@@ -110,7 +162,7 @@ func authInterceptor(r *rules.Rules) connect.Interceptor {
 		},
 		stream: func(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
 			return func(ctx context.Context, conn connect.StreamingHandlerConn) error {
-				ctx, err := authorize(ctx, r, conn.Spec().Procedure, conn.RequestHeader())
+				ctx, err := authorize(ctx, r, conn.Spec().Procedure, conn.RequestHeader(), conn.Peer().Addr)
 				if err != nil {
 					return err
 				}

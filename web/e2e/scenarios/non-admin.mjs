@@ -120,6 +120,7 @@ export default {
       await dialog.getByRole('form', { name: 'Profile' }).getByRole('button', { name: 'Save' }).click();
       await dialog.getByText('Saved.').waitFor();
       await member.page.locator('.who', { hasText: 'Bob Builder' }).waitFor();
+      await dialog.getByLabel('Current password', { exact: true }).fill('bob-password-1');
       await dialog.getByLabel('New password', { exact: true }).fill('bob-password-2');
       await dialog.getByLabel('Confirm new password').fill('bob-password-2');
       await dialog.getByRole('button', { name: 'Change password' }).click();

@@ -13,7 +13,7 @@ interface Props {
   onUserChange: (u: User) => void;
 }
 
-/** Display name, password and personal access tokens. */
+/** Display name, password (changing it needs the current one) and personal access tokens. */
 export function MyAccount({ user, onUserChange }: Props) {
   return (
     <div className="settings-sections">
@@ -71,12 +71,17 @@ function ProfileForm({ user, onUserChange }: Props) {
 }
 
 function PasswordForm({ user }: { user: User }) {
+  const [current, setCurrent] = useState('');
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
   const [saved, setSaved] = useState(false);
-  const ids = { h: useId(), p: useId(), c: useId(), hint: useId() };
+  const ids = { h: useId(), cur: useId(), p: useId(), c: useId(), hint: useId() };
   const save = useAction(() =>
-    userClient.updateUser({ user: { name: user.name, password }, updateMask: mask('password') }),
+    userClient.updateUser({
+      user: { name: user.name, password },
+      updateMask: mask('password'),
+      currentPassword: current,
+    }),
   );
 
   async function submit(e: FormEvent) {
@@ -88,6 +93,7 @@ function PasswordForm({ user }: { user: User }) {
     }
     if (await save.run()) {
       setSaved(true);
+      setCurrent('');
       setPassword('');
       setConfirm('');
       // Changing the password may end every session, this one included.
@@ -106,6 +112,15 @@ function PasswordForm({ user }: { user: User }) {
       <h4 id={ids.h}>Password</h4>
       {/* Lets password managers tie the new password to the account. */}
       <input type="text" name="username" autoComplete="username" value={user.username} readOnly hidden />
+      <label htmlFor={ids.cur}>Current password</label>
+      <input
+        id={ids.cur}
+        type="password"
+        autoComplete="current-password"
+        required
+        value={current}
+        onChange={(e) => setCurrent(e.target.value)}
+      />
       <label htmlFor={ids.p}>New password</label>
       <input
         id={ids.p}
