@@ -15,6 +15,9 @@ import (
 
 	"github.com/memoria-app/memoria/app"
 	"github.com/memoria-app/memoria/backup"
+	"github.com/memoria-app/memoria/importmemos"
+	"github.com/memoria-app/memoria/rules"
+	"github.com/memoria-app/memoria/store"
 )
 
 func main() {
@@ -142,7 +145,36 @@ func runRestore(ctx context.Context, args []string, out io.Writer) error {
 }
 
 func runImportMemos(ctx context.Context, args []string, out io.Writer) error {
-	return fmt.Errorf("import-memos is not built yet")
+	fs := newFlagSet("import-memos", "PATH",
+		"Imports users (with their passwords), memos, tags and resources from the memos\n"+
+			"(usememos/memos) v0.22-or-later SQLite database at PATH, e.g. ~/.memos/memos_prod.db;\n"+
+			"files stored locally are read from the folder beside it. Running it again imports\n"+
+			"only what is new. Best run before anyone signs up, so that usernames are free.")
+	st := addStorageFlags(fs)
+	path, err := oneArg(fs, args, "the memos database file")
+	if err != nil {
+		return err
+	}
+	if err := st.check(); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, st.data, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rl, err := rules.NewRules(db, st.data, rules.Config{})
+	if err != nil {
+		return err
+	}
+	rep, err := importmemos.Import(ctx, rl, path)
+	if rep != nil {
+		fmt.Fprint(out, rep)
+	}
+	if err != nil {
+		return fmt.Errorf("import-memos: %w", err)
+	}
+	return nil
 }
 
 // serve runs the server (no sub-command).

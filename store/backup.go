@@ -20,7 +20,13 @@ const DatabaseFile = "memoria.db"
 
 // LatestSchemaVersion is the newest schema version (migration) this binary
 // knows; a database or backup of a newer version needs a newer binary.
-func LatestSchemaVersion() int { return migrations[len(migrations)-1].version }
+func LatestSchemaVersion() int {
+	latest := 0
+	for _, m := range migrations {
+		latest = max(latest, m.version)
+	}
+	return latest
+}
 
 // ErrNoDatabase is returned when a data directory holds no database.
 var ErrNoDatabase = errors.New("no memoria database")

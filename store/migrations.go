@@ -25,6 +25,9 @@ var migrations = []migration{
 			&memoGroupRow{}, &cursorRow{},
 		)
 	}},
+	{5, "import map", func(tx *gorm.DB) error {
+		return tx.Migrator().CreateTable(&importMapRow{})
+	}},
 }
 
 type schemaMigrationRow struct {
