@@ -158,6 +158,9 @@ func runImportMemos(ctx context.Context, args []string, out io.Writer) error {
 	if err := st.check(); err != nil {
 		return err
 	}
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("import-memos: %w", err)
+	}
 	db, err := store.Open(ctx, st.data, store.Options{})
 	if err != nil {
 		return err
