@@ -2,19 +2,29 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/memoria-app/memoria/app"
+	"github.com/memoria-app/memoria/backup"
+	"github.com/memoria-app/memoria/importmemos"
+	"github.com/memoria-app/memoria/rules"
+	"github.com/memoria-app/memoria/store"
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
 		fmt.Fprintln(os.Stderr, "memoria:", err)
 		os.Exit(1)
 	}
@@ -28,10 +38,157 @@ func env(name, def string) string {
 	return def
 }
 
-func run(args []string) error {
+// subcommands maps each sub-command to its runner.
+var subcommands = map[string]func(ctx context.Context, args []string, out io.Writer) error{
+	"backup":       runBackup,
+	"restore":      runRestore,
+	"import-memos": runImportMemos,
+}
+
+func run(args []string, out io.Writer) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if len(args) > 0 {
+		if cmd, ok := subcommands[args[0]]; ok {
+			return cmd(ctx, args[1:], out)
+		}
+	}
+	return serve(ctx, args)
+}
+
+// storageFlags are --data and --db, which the server and every sub-command
+// take.
+type storageFlags struct {
+	data, db string
+}
+
+func addStorageFlags(fs *flag.FlagSet) *storageFlags {
+	var s storageFlags
+	fs.StringVar(&s.data, "data", env("MEMORIA_DATA", "./data"), "directory for the SQLite database and stored files, created if missing (env MEMORIA_DATA)")
+	fs.StringVar(&s.db, "db", env("MEMORIA_DB", ""), "empty: the SQLite file in --data; postgres://…: PostgreSQL (not supported yet) (env MEMORIA_DB)")
+	return &s
+}
+
+// check refuses a --db this build cannot use.
+func (s *storageFlags) check() error {
+	switch {
+	case s.db == "":
+		return nil
+	case strings.HasPrefix(s.db, "postgres://"), strings.HasPrefix(s.db, "postgresql://"):
+		return fmt.Errorf("--db: PostgreSQL is not supported yet by this memoria; leave --db empty to use the SQLite database in --data")
+	}
+	return fmt.Errorf("--db must be empty (SQLite in --data) or a postgres:// URL")
+}
+
+// newFlagSet builds a sub-command's flag set with a usage text.
+func newFlagSet(name, args, about string) *flag.FlagSet {
+	fs := flag.NewFlagSet("memoria "+name, flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: memoria %s [flags] %s\n\n%s\n\nFlags:\n", name, args, about)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// oneArg parses a sub-command's flags and returns its single argument.
+func oneArg(fs *flag.FlagSet, args []string, what string) (string, error) {
+	if err := fs.Parse(args); err != nil {
+		return "", err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return "", fmt.Errorf("%s takes exactly one argument, %s", fs.Name(), what)
+	}
+	return fs.Arg(0), nil
+}
+
+func runBackup(ctx context.Context, args []string, out io.Writer) error {
+	fs := newFlagSet("backup", "FILE",
+		"Writes a consistent copy of the instance's database and of every stored file it\n"+
+			"refers to into FILE, one tar archive with a manifest of SHA-256 sums. The\n"+
+			"instance may be running (and ingesting) or stopped. FILE is replaced atomically.")
+	st := addStorageFlags(fs)
+	file, err := oneArg(fs, args, "the archive to write")
+	if err != nil {
+		return err
+	}
+	if err := st.check(); err != nil {
+		return err
+	}
+	sum, err := backup.Create(ctx, st.data, file)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	fmt.Fprintf(out, "backup written to %s: database (schema version %d) and %d files, %d bytes\n", file, sum.SchemaVersion, sum.Files, sum.Bytes)
+	return nil
+}
+
+func runRestore(ctx context.Context, args []string, out io.Writer) error {
+	fs := newFlagSet("restore", "FILE",
+		"Restores a backup written by \"memoria backup\" into --data, which must be empty\n"+
+			"or not exist. The whole archive is verified (manifest, sizes, SHA-256 sums,\n"+
+			"schema version) before anything is written. Start memoria on --data afterwards.")
+	st := addStorageFlags(fs)
+	file, err := oneArg(fs, args, "the archive to restore")
+	if err != nil {
+		return err
+	}
+	if err := st.check(); err != nil {
+		return err
+	}
+	sum, err := backup.Restore(ctx, file, st.data)
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	fmt.Fprintf(out, "restored %s into %s: database (schema version %d) and %d files, %d bytes\n", file, st.data, sum.SchemaVersion, sum.Files, sum.Bytes)
+	return nil
+}
+
+func runImportMemos(ctx context.Context, args []string, out io.Writer) error {
+	fs := newFlagSet("import-memos", "PATH",
+		"Imports users (with their passwords), memos, tags and resources from the memos\n"+
+			"(usememos/memos) v0.22-or-later SQLite database at PATH, e.g. ~/.memos/memos_prod.db;\n"+
+			"files stored locally are read from the folder beside it. Running it again imports\n"+
+			"only what is new. Best run before anyone signs up, so that usernames are free.")
+	st := addStorageFlags(fs)
+	path, err := oneArg(fs, args, "the memos database file")
+	if err != nil {
+		return err
+	}
+	if err := st.check(); err != nil {
+		return err
+	}
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("import-memos: %w", err)
+	}
+	db, err := store.Open(ctx, st.data, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rl, err := rules.NewRules(db, st.data, rules.Config{})
+	if err != nil {
+		return err
+	}
+	rep, err := importmemos.Import(ctx, rl, path)
+	if rep != nil {
+		fmt.Fprint(out, rep)
+	}
+	if err != nil {
+		return fmt.Errorf("import-memos: %w", err)
+	}
+	return nil
+}
+
+// serve runs the server (no sub-command).
+func serve(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("memoria", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: memoria [flags]\n       memoria backup|restore|import-memos [flags] ARG (each with -h)\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
 	addr := fs.String("addr", env("MEMORIA_ADDR", ":5230"), "listen address (env MEMORIA_ADDR)")
-	data := fs.String("data", env("MEMORIA_DATA", "./data"), "directory for the SQLite database and stored files, created if missing (env MEMORIA_DATA)")
+	st := addStorageFlags(fs)
 	maxUpload := fs.Int64("max-upload-mib", 32, "largest accepted resource in MiB (env MEMORIA_MAX_UPLOAD_MIB)")
 	logLevel := fs.String("log-level", env("MEMORIA_LOG_LEVEL", "info"), "debug, info, warn or error (env MEMORIA_LOG_LEVEL)")
 	if v, ok := os.LookupEnv("MEMORIA_MAX_UPLOAD_MIB"); ok {
@@ -45,7 +202,10 @@ func run(args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (memoria takes only flags; see -h)", fs.Arg(0))
+		return fmt.Errorf("unexpected argument %q (memoria takes only flags, or a sub-command: backup, restore, import-memos; see -h)", fs.Arg(0))
+	}
+	if err := st.check(); err != nil {
+		return err
 	}
 	if *maxUpload <= 0 {
 		return fmt.Errorf("--max-upload-mib must be positive")
@@ -55,10 +215,7 @@ func run(args []string) error {
 		return fmt.Errorf("--log-level: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	a, err := app.New(ctx, app.Config{Addr: *addr, DataDir: *data, MaxUploadBytes: *maxUpload << 20, Logger: log})
+	a, err := app.New(ctx, app.Config{Addr: *addr, DataDir: st.data, MaxUploadBytes: *maxUpload << 20, Logger: log})
 	if err != nil {
 		return err
 	}

@@ -126,6 +126,9 @@ func NewHandler(d Deps) http.Handler {
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))
 	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
 
+	mux.Handle("GET /healthz", healthzHandler())
+	mux.Handle("GET /readyz", readyzHandler(d.Rules, d.Log))
+	mux.Handle("GET /export/memos.zip", exportHandler(d.Rules, d.Log))
 	mux.Handle("GET /file/resources/{id}/{filename}", fileHandler(d.Rules, d.Log))
 	mux.HandleFunc("/file/resources/{id}/{filename}", func(w http.ResponseWriter, _ *http.Request) {
 		setFileSecurityHeaders(w.Header())

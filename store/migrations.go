@@ -43,6 +43,9 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{5, "import map", func(tx *gorm.DB) error {
+		return tx.Migrator().CreateTable(&importMapRow{})
+	}},
 }
 
 // memoGroupRowV1 is memo_groups as migration 1 created it.

@@ -20,6 +20,11 @@ export function MyAccount({ user, onUserChange }: Props) {
       <ProfileForm user={user} onUserChange={onUserChange} />
       <PasswordForm user={user} />
       <AccessTokens />
+      <section className="settings-card">
+        <h4>Export</h4>
+        <p className="muted">A zip of Markdown files, one per memo, with their files beside them.</p>
+        <a className="button" href="/export/memos.zip" download>Export my memos</a>
+      </section>
     </div>
   );
 }

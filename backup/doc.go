@@ -1,0 +1,20 @@
+// Package backup writes and restores Memoria backups: one tar archive
+// holding a consistent snapshot of the database, every stored file the
+// snapshot refers to, and a manifest (manifest.json, the last entry) with
+// the format, the schema version and a SHA-256 and size per entry.
+//
+// Data flow of Create: store.Snapshot copies the database inside one read
+// transaction (safe beside a running server in another process);
+// store.InspectSnapshot lists the files the copy refers to; each is copied
+// from <data>/files into the archive, hashing as it goes; the manifest
+// follows; the archive is written under a temporary name, synced and
+// renamed into place. A file the snapshot refers to that was deleted
+// before it could be copied (its memo was deleted after the snapshot)
+// makes Create start over with a fresh snapshot.
+//
+// Data flow of Restore: the target must be empty; Verify reads the whole
+// archive once (entry names, sizes, checksums, manifest, schema version)
+// before anything is written; then the entries are extracted into
+// <data>/.restore-tmp, checked again, synced, and moved into place, the
+// database last.
+package backup
