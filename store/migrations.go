@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"gorm.io/gorm"
@@ -24,6 +25,9 @@ var migrations = []migration{
 			&systemSettingRow{}, &userSettingRow{}, &idempotencyKeyRow{},
 			&memoGroupRow{}, &cursorRow{},
 		)
+	}},
+	{3, "full-text search index", func(tx *gorm.DB) error {
+		return fullTextFor(tx).create(tx.Statement.Context, tx, slog.Default())
 	}},
 }
 
