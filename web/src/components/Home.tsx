@@ -5,6 +5,7 @@ import type { User } from '../gen/memoria/v1/user_service_pb';
 import type { UserSetting } from '../gen/memoria/v1/user_setting_service_pb';
 import { useAction } from '../hooks/useAction';
 import { useInstanceInfo } from '../hooks/useInstanceInfo';
+import { useSearch } from '../hooks/useSearch';
 import { useTagFilter } from '../hooks/useTagFilter';
 import { useTimeline } from '../hooks/useTimeline';
 import { allowedVisibility } from '../lib/instance';
@@ -12,6 +13,9 @@ import { SettingsDialog, type SettingsSection } from '../settings/SettingsDialog
 import { Composer, type Draft } from './Composer';
 import { ErrorMessage } from './ErrorMessage';
 import { Header } from './Header';
+import { SearchBox } from './SearchBox';
+import { SearchEmpty } from './SearchEmpty';
+import { SearchHighlight } from './SearchHighlight';
 import { Timeline } from './Timeline';
 
 interface Props {
@@ -23,7 +27,8 @@ interface Props {
 /** The signed-in page: composer, timeline and the Settings dialog. */
 export function Home({ user, onUserChange, onSignedOut }: Props) {
   const [tag, setTag] = useTagFilter();
-  const timeline = useTimeline(tag);
+  const search = useSearch();
+  const timeline = useTimeline(tag, search.query);
   const [settings, setSettings] = useState<SettingsSection | null>(null);
   const [userSetting, setUserSetting] = useState<UserSetting | undefined>();
   const signOut = useAction(async () => {
@@ -75,7 +80,10 @@ export function Home({ user, onUserChange, onSignedOut }: Props) {
       <Header
         user={user}
         signingOut={signOut.pending}
-        onHome={() => setTag('')}
+        onHome={() => {
+          setTag('');
+          search.clear();
+        }}
         onSettings={() => setSettings('account')}
         onSignOut={async () => {
           if (await signOut.run()) onSignedOut();
@@ -91,8 +99,17 @@ export function Home({ user, onUserChange, onSignedOut }: Props) {
           save={createMemo}
           onSaved={timeline.put}
         />
+        <SearchBox search={search} busy={timeline.loading && search.query !== ''} />
         <div className="timeline-toolbar" id="timeline" tabIndex={-1}>
-          {tag ? (
+          {search.query ? (
+            <p className="filter-note">
+              Best matches for <strong>“{search.query}”</strong>
+              {tag ? <> tagged <strong>#{tag}</strong></> : null}, then newest{' '}
+              <button type="button" className="small" onClick={search.clear}>
+                Clear search
+              </button>
+            </p>
+          ) : tag ? (
             <p className="filter-note">
               Showing memos tagged <strong>#{tag}</strong>{' '}
               <button type="button" className="small" onClick={() => setTag('')}>
@@ -106,7 +123,19 @@ export function Home({ user, onUserChange, onSignedOut }: Props) {
             {timeline.loading ? 'Refreshing…' : 'Refresh'}
           </button>
         </div>
-        <Timeline timeline={timeline} tag={tag} onTag={setTag} onOpenPreferences={() => setSettings('preferences')} />
+        <SearchHighlight query={search.query}>
+          <Timeline
+            timeline={timeline}
+            tag={tag}
+            onTag={setTag}
+            onOpenPreferences={() => setSettings('preferences')}
+            empty={
+              search.query ? (
+                <SearchEmpty query={search.query} tag={tag} onClearSearch={search.clear} onClearTag={() => setTag('')} />
+              ) : undefined
+            }
+          />
+        </SearchHighlight>
       </main>
       {settings ? (
         <SettingsDialog

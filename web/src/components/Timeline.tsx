@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { Timeline as TimelineState } from '../hooks/useTimeline';
 import { EmptyState } from './EmptyState';
 import { ErrorMessage } from './ErrorMessage';
@@ -9,10 +10,12 @@ interface Props {
   tag: string;
   onTag: (tag: string) => void;
   onOpenPreferences: () => void;
+  /** Shown instead of the default empty state (e.g. a search that found nothing). */
+  empty?: ReactNode;
 }
 
 /** The memo list with its loading, error, empty and "load more" states. */
-export function Timeline({ timeline, tag, onTag, onOpenPreferences }: Props) {
+export function Timeline({ timeline, tag, onTag, onOpenPreferences, empty }: Props) {
   const { memos, loading, loadingMore, hasMore, error } = timeline;
   return (
     <section className="timeline" aria-label="Memos" aria-busy={loading}>
@@ -24,7 +27,7 @@ export function Timeline({ timeline, tag, onTag, onOpenPreferences }: Props) {
         </button>
       ) : null}
       {!loading && !error && memos.length === 0 ? (
-        <EmptyState tag={tag} onClearTag={() => onTag('')} onOpenPreferences={onOpenPreferences} />
+        (empty ?? <EmptyState tag={tag} onClearTag={() => onTag('')} onOpenPreferences={onOpenPreferences} />)
       ) : null}
       <ol className="memo-list">
         {memos.map((m) => (

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { errorMessage, memoClient } from '../api';
 import type { Memo } from '../gen/memoria/v1/memo_service_pb';
 import { appendPage, upsertMemo } from '../lib/memos';
+import { joinFilters, matchesSearch, searchFilter } from '../lib/search';
 import { tagFilter } from '../lib/tags';
 
 export const PAGE_SIZE = 20;
@@ -20,8 +21,9 @@ export interface Timeline {
   remove: (name: string) => void;
 }
 
-/** The signed-in user's memos, page by page, optionally filtered by one tag. */
-export function useTimeline(tag: string): Timeline {
+/** The signed-in user's memos, page by page, optionally filtered by one tag and a search (best matches first). */
+export function useTimeline(tag: string, search = ''): Timeline {
+  const filter = joinFilters(tag ? tagFilter(tag) : '', search ? searchFilter(search) : '');
   const [memos, setMemos] = useState<Memo[]>([]);
   const [nextToken, setNextToken] = useState('');
   const [loading, setLoading] = useState(true);
@@ -35,7 +37,7 @@ export function useTimeline(tag: string): Timeline {
     setLoading(true);
     setError('');
     try {
-      const res = await memoClient.listMemos({ pageSize: PAGE_SIZE, filter: tag ? tagFilter(tag) : '' });
+      const res = await memoClient.listMemos({ pageSize: PAGE_SIZE, filter });
       if (gen !== generation.current) return;
       setMemos(res.memos);
       setNextToken(res.nextPageToken);
@@ -44,7 +46,7 @@ export function useTimeline(tag: string): Timeline {
     } finally {
       if (gen === generation.current) setLoading(false);
     }
-  }, [tag]);
+  }, [filter]);
 
   useEffect(() => {
     setMemos([]);
@@ -61,7 +63,7 @@ export function useTimeline(tag: string): Timeline {
       const res = await memoClient.listMemos({
         pageSize: PAGE_SIZE,
         pageToken: nextToken,
-        filter: tag ? tagFilter(tag) : '',
+        filter,
       });
       if (gen !== generation.current) return;
       setMemos((list) => appendPage(list, res.memos));
@@ -71,15 +73,17 @@ export function useTimeline(tag: string): Timeline {
     } finally {
       setLoadingMore(false);
     }
-  }, [nextToken, loadingMore, tag]);
+  }, [nextToken, loadingMore, filter]);
 
   const put = useCallback(
     (memo: Memo) => {
       setMemos((list) =>
-        tag && !memo.tags.includes(tag) ? list.filter((m) => m.name !== memo.name) : upsertMemo(list, memo),
+        (tag && !memo.tags.includes(tag)) || (search && !matchesSearch(memo.content, search))
+          ? list.filter((m) => m.name !== memo.name)
+          : upsertMemo(list, memo),
       );
     },
-    [tag],
+    [tag, search],
   );
 
   const remove = useCallback((name: string) => {
