@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -81,11 +82,11 @@ func rankScore(tfs []uint32, length uint32) float64 {
 }
 
 // searchUnit is one condition of a query in index tokens: the tokens, in
-// order and adjacent, in the body; or, for a lone CJK character, that
-// character anywhere (the unigram column).
+// order and adjacent; with prefix, the one token as a prefix (a lone CJK
+// character: the first of a bigram, or a run's last character).
 type searchUnit struct {
 	tokens []string
-	uni    string
+	prefix bool
 }
 
 // searchUnits turns q into the conditions that must all hold.
@@ -98,9 +99,11 @@ func searchUnits(q SearchQuery) []searchUnit {
 		}
 		if t.Phrase && len(segs) > 1 {
 			var u searchUnit
-			for _, s := range segs {
+			for i, s := range segs {
 				if s.CJK {
-					u.tokens = append(u.tokens, cjkBigrams(s.Text)...)
+					// A CJK run followed by more words must end where the
+					// memo's run ends (its last character).
+					u.tokens = appendCJK(u.tokens, s.Text, i < len(segs)-1)
 				} else {
 					u.tokens = append(u.tokens, s.Text)
 				}
@@ -112,39 +115,53 @@ func searchUnits(q SearchQuery) []searchUnit {
 			switch {
 			case !s.CJK:
 				out = append(out, searchUnit{tokens: []string{s.Text}})
-			case len([]rune(s.Text)) == 1:
-				out = append(out, searchUnit{uni: s.Text})
+			case utf8.RuneCountInString(s.Text) == 1:
+				out = append(out, searchUnit{tokens: []string{s.Text}, prefix: true})
 			default:
-				out = append(out, searchUnit{tokens: cjkBigrams(s.Text)})
+				out = append(out, searchUnit{tokens: appendCJK(nil, s.Text, false)})
 			}
 		}
 	}
 	return out
 }
 
-// searchBody is what the index holds as a memo's body: the folded words
-// and the CJK bigrams of its content, in order, separated by spaces.
+// appendCJK appends a CJK run's index tokens: its overlapping bigrams,
+// then (if closed, as the index does for every run) its last character
+// alone. A one-character run is just that character.
+func appendCJK(toks []string, run string, closed bool) []string {
+	n := utf8.RuneCountInString(run)
+	if n == 1 {
+		return append(toks, run)
+	}
+	prev, last := 0, ""
+	for i, r := range run {
+		if i > 0 {
+			toks = append(toks, run[prev:i+utf8.RuneLen(r)])
+			prev = i
+		}
+		last = string(r)
+	}
+	if closed {
+		toks = append(toks, last)
+	}
+	return toks
+}
+
+// searchBody is what the index holds for a memo's content: its folded
+// words, and for each CJK run its bigrams and last character, in order,
+// separated by spaces. A one-character query finds the character as the
+// prefix of a bigram or as a run's last character.
 func searchBody(content string) string {
 	b := make([]byte, 0, len(content)+len(content)/4)
+	var toks []string
 	for _, s := range SearchSegments(content) {
 		if !s.CJK {
 			b = append(append(b, s.Text...), ' ')
 			continue
 		}
-		for _, bg := range cjkBigrams(s.Text) {
-			b = append(append(b, bg...), ' ')
-		}
-	}
-	return string(b)
-}
-
-// searchUnigrams is every CJK character of content, separated by spaces,
-// so that a one-character query finds characters inside longer runs.
-func searchUnigrams(content string) string {
-	var b []byte
-	for _, r := range content {
-		if r >= 0x1100 && runeKind(r) == 2 {
-			b = append(append(b, string(r)...), ' ')
+		toks = appendCJK(toks[:0], s.Text, true)
+		for _, t := range toks {
+			b = append(append(b, t...), ' ')
 		}
 	}
 	return string(b)
@@ -159,6 +176,14 @@ type fullTextIndex interface {
 	// match returns a query over "memos" joined with "s" (columns docid,
 	// score) holding the memos that match units, with their scores.
 	match(tx *gorm.DB, units []searchUnit) *gorm.DB
+	// check verifies that the index holds exactly the memos' current text.
+	check(tx *gorm.DB) error
+}
+
+// CheckSearchIndex verifies that the full-text index agrees exactly with
+// the stored memos (for tests and for an operator who suspects damage).
+func (db *DB) CheckSearchIndex(ctx context.Context) error {
+	return db.tx(ctx, func(tx *gorm.DB) error { return fullTextFor(tx).check(tx) })
 }
 
 func fullTextFor(tx *gorm.DB) fullTextIndex {
@@ -175,16 +200,21 @@ func (db *DB) SearchMemos(ctx context.Context, q MemoQuery, s SearchQuery, after
 		return nil, ErrEmptySearch
 	}
 	q.After = nil
-	tx := filterMemos(fullTextFor(db.read).match(db.r(ctx), units), q)
+	// Rank and sort only (score, created, id) of every match, then read
+	// the page's rows: sorting whole rows would copy every matching memo.
+	page := filterMemos(fullTextFor(db.read).match(db.r(ctx), units), q).
+		Select("s.docid, s.score, memos.created_at")
 	if after != nil {
-		tx = tx.Where("(s.score, memos.created_at, memos.id) < (?, ?, ?)", after.Score, after.CreatedAt, after.ID)
+		page = page.Where("(s.score, memos.created_at, memos.id) < (?, ?, ?)", after.Score, after.CreatedAt, after.ID)
 	}
+	page = page.Order("s.score DESC, memos.created_at DESC, memos.id DESC")
 	if q.Limit > 0 {
-		tx = tx.Limit(q.Limit)
+		page = page.Limit(q.Limit)
 	}
 	var rows []searchRow
-	err := tx.Select("memos.*, s.score AS search_score").
-		Order("s.score DESC, memos.created_at DESC, memos.id DESC").Find(&rows).Error
+	err := db.r(ctx).Table("(?) AS p CROSS JOIN memos ON memos.id = p.docid", page).
+		Select("memos.*, p.score AS search_score").
+		Order("p.score DESC, memos.created_at DESC, memos.id DESC").Find(&rows).Error
 	if err != nil {
 		return nil, translate(err)
 	}

@@ -15,9 +15,9 @@ import (
 )
 
 // SQLite's full-text index: an FTS4 table memo_search (docid = memo id)
-// with two columns, body (searchBody: folded words and CJK bigrams) and
-// uni (searchUnigrams), tokenized by FTS's "simple" tokenizer, which here
-// only splits at the spaces Go put in — all folding happened in Go, so
+// with one column, body (searchBody: folded words, CJK bigrams and each
+// CJK run's last character), tokenized by FTS's "simple" tokenizer, which
+// here only splits at the spaces Go put in — all folding happened in Go, so
 // the index, the query and the rules' line matcher agree on what a word
 // is. Triggers on memos keep it in the transaction of every write, from
 // whichever code path (create, update, Telegram ingest, a user's memos
@@ -44,7 +44,6 @@ func sqliteDialector(dsn string) gorm.Dialector {
 func registerSearchFuncs(c *sqlite3.SQLiteConn) error {
 	for name, fn := range map[string]any{
 		"memoria_search_body": searchBody,
-		"memoria_search_uni":  searchUnigrams,
 		"memoria_search_rank": matchinfoRank,
 	} {
 		if err := c.RegisterFunc(name, fn, true); err != nil {
@@ -81,17 +80,25 @@ func matchinfoRank(mi []byte) float64 {
 
 type sqliteFTS struct{}
 
+// The FTS table has external content: a view that derives body from
+// memos.content, so the text is not stored twice. FTS4 reads the view
+// when it removes a row (to know which tokens to drop), hence the BEFORE
+// triggers for deletes and updates; and any change to searchBody (or what
+// it calls) needs a migration that runs FTS's 'rebuild' command.
 var sqliteSearchSchema = []string{
-	`CREATE VIRTUAL TABLE memo_search USING fts4(body, uni, tokenize=simple)`,
+	`CREATE VIEW memo_search_source AS
+  SELECT id AS rowid, memoria_search_body(content) AS body FROM memos`,
+	`CREATE VIRTUAL TABLE memo_search USING fts4(content="memo_search_source", body, tokenize=simple)`,
 	`CREATE TRIGGER memo_search_insert AFTER INSERT ON memos BEGIN
-  INSERT OR REPLACE INTO memo_search(docid, body, uni)
-  VALUES (new.id, memoria_search_body(new.content), memoria_search_uni(new.content));
+  INSERT INTO memo_search(docid, body) VALUES (new.id, memoria_search_body(new.content));
 END`,
-	`CREATE TRIGGER memo_search_update AFTER UPDATE OF content ON memos WHEN old.content IS NOT new.content BEGIN
-  UPDATE memo_search SET body = memoria_search_body(new.content), uni = memoria_search_uni(new.content)
-  WHERE docid = new.id;
+	`CREATE TRIGGER memo_search_unindex BEFORE UPDATE OF content ON memos WHEN old.content IS NOT new.content BEGIN
+  DELETE FROM memo_search WHERE docid = old.id;
 END`,
-	`CREATE TRIGGER memo_search_delete AFTER DELETE ON memos BEGIN
+	`CREATE TRIGGER memo_search_reindex AFTER UPDATE OF content ON memos WHEN old.content IS NOT new.content BEGIN
+  INSERT INTO memo_search(docid, body) VALUES (new.id, memoria_search_body(new.content));
+END`,
+	`CREATE TRIGGER memo_search_delete BEFORE DELETE ON memos BEGIN
   DELETE FROM memo_search WHERE docid = old.id;
 END`,
 }
@@ -124,8 +131,8 @@ func (sqliteFTS) create(ctx context.Context, tx *gorm.DB, log *slog.Logger) erro
 		if !hi.Valid {
 			break
 		}
-		res := tx.Exec(`INSERT INTO memo_search(docid, body, uni)
-			SELECT id, memoria_search_body(content), memoria_search_uni(content) FROM memos WHERE id > ? AND id <= ?`, last, hi.Int64)
+		res := tx.Exec(`INSERT INTO memo_search(docid, body)
+			SELECT rowid, body FROM memo_search_source WHERE rowid > ? AND rowid <= ?`, last, hi.Int64)
 		if res.Error != nil {
 			return res.Error
 		}
@@ -144,23 +151,26 @@ func (sqliteFTS) match(tx *gorm.DB, units []searchUnit) *gorm.DB {
 		FROM memo_search WHERE memo_search MATCH ? LIMIT -1) AS s CROSS JOIN memos ON memos.id = s.docid`, ftsMatch(units))
 }
 
+// check runs FTS4's integrity-check, which re-derives every memo's tokens
+// through memo_search_source and compares them with the index.
+func (sqliteFTS) check(tx *gorm.DB) error {
+	return tx.Exec("INSERT INTO memo_search(memo_search) VALUES ('integrity-check')").Error
+}
+
 // ftsMatch writes units as an FTS4 query: each unit a double-quoted phrase
-// (or, for the uni column, a column-filtered letter), all implicitly ANDed. Tokens
-// hold only letters and digits, so nothing a user typed can be an FTS
-// operator or break the quoting.
+// or a prefix term, all implicitly ANDed. Tokens hold only letters and
+// digits, so nothing a user typed can be an FTS operator or break the
+// quoting.
 func ftsMatch(units []searchUnit) string {
 	var b strings.Builder
 	for i, u := range units {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		if u.uni != "" {
-			b.WriteString("uni:" + u.uni) // one CJK letter: never an operator
+		if u.prefix {
+			b.WriteString(u.tokens[0] + "*") // one CJK letter: never an operator
 			continue
 		}
-		// Body tokens never occur in uni (it holds single CJK letters,
-		// which alone are matched there), so no column filter is needed —
-		// FTS4's standard syntax has none for quoted phrases anyway.
 		b.WriteString(`"` + strings.Join(u.tokens, " ") + `"`)
 	}
 	return b.String()

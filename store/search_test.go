@@ -77,34 +77,38 @@ func TestSearchMixedCorpus(t *testing.T) {
 		q    store.SearchQuery
 		want []string
 	}{
-		"english word":              {words("quantum"), []string{"en-meeting", "en-quantum"}},
-		"case-insensitive":          {words("QUANTUM"), []string{"en-meeting", "en-quantum"}},
-		"every word must match":     {words("quantum", "team"), []string{"en-meeting"}},
-		"no partial words":          {words("quant"), nil},
-		"punctuation in content":    {words("bell"), []string{"en-quantum"}},
-		"chinese inside a run":      {words("量子纠缠"), []string{"zh-quantum"}},
-		"chinese two chars":         {words("量子"), []string{"zh-mixed", "zh-quantum"}},
-		"chinese one char":          {words("猫"), []string{"zh-cat"}},
-		"chinese one char in run":   {words("睡"), []string{"zh-cat"}},
-		"chinese not adjacent":      {words("量纠"), nil},
-		"chinese next to latin":     {words("go语言"), []string{"zh-mixed"}},
-		"japanese":                  {words("寿司"), []string{"ja"}},
-		"korean":                    {words("날씨"), []string{"ko"}},
-		"russian":                   {words("чай"), []string{"ru-tea", "ru-winter"}},
-		"russian upper case":        {words("ЗИМОЙ"), []string{"ru-winter"}},
-		"russian yo folds to ye":    {words("елкой"), []string{"ru-winter"}},
-		"french accents dropped":    {words("ete"), []string{"fr-ete"}},
-		"french accents kept":       {words("été"), []string{"fr-ete"}},
-		"french café both":          {words("cafe"), []string{"fr-cafe", "fr-ete"}},
-		"french elision":            {words("montreal"), []string{"fr-ete"}},
-		"phrase":                    {words(`"design team"`), []string{"en-meeting"}},
-		"phrase order matters":      {words(`"team design"`), nil},
-		"phrase across punctuation": {words(`"café crème"`), []string{"fr-ete"}},
-		"phrase with chinese":       {words(`"量子模拟器"`), []string{"zh-mixed"}},
-		"word with hyphen":          {words("milk-eggs"), []string{"en-groceries"}},
-		"fts operators are words":   {words("quantum", "OR", "milk"), nil},
-		"fts syntax neutralised":    {words(`milk*`, `-bread`, `body:eggs`, `"NEAR"`), nil},
-		"nothing":                   {words("zebra"), nil},
+		"english word":               {words("quantum"), []string{"en-meeting", "en-quantum"}},
+		"case-insensitive":           {words("QUANTUM"), []string{"en-meeting", "en-quantum"}},
+		"every word must match":      {words("quantum", "team"), []string{"en-meeting"}},
+		"no partial words":           {words("quant"), nil},
+		"punctuation in content":     {words("bell"), []string{"en-quantum"}},
+		"chinese inside a run":       {words("量子纠缠"), []string{"zh-quantum"}},
+		"chinese two chars":          {words("量子"), []string{"zh-mixed", "zh-quantum"}},
+		"chinese one char":           {words("猫"), []string{"zh-cat"}},
+		"chinese one char in run":    {words("睡"), []string{"zh-cat"}},
+		"chinese not adjacent":       {words("量纠"), nil},
+		"chinese last char of a run": {words("觉"), []string{"zh-cat"}},
+		"phrase latin then chinese":  {words(`"go语言"`), []string{"zh-mixed"}},
+		"phrase chinese then latin":  {words(`"用go"`), []string{"zh-mixed"}},
+		"phrase run must end there":  {words(`"语go"`), nil},
+		"chinese next to latin":      {words("go语言"), []string{"zh-mixed"}},
+		"japanese":                   {words("寿司"), []string{"ja"}},
+		"korean":                     {words("날씨"), []string{"ko"}},
+		"russian":                    {words("чай"), []string{"ru-tea", "ru-winter"}},
+		"russian upper case":         {words("ЗИМОЙ"), []string{"ru-winter"}},
+		"russian yo folds to ye":     {words("елкой"), []string{"ru-winter"}},
+		"french accents dropped":     {words("ete"), []string{"fr-ete"}},
+		"french accents kept":        {words("été"), []string{"fr-ete"}},
+		"french café both":           {words("cafe"), []string{"fr-cafe", "fr-ete"}},
+		"french elision":             {words("montreal"), []string{"fr-ete"}},
+		"phrase":                     {words(`"design team"`), []string{"en-meeting"}},
+		"phrase order matters":       {words(`"team design"`), nil},
+		"phrase across punctuation":  {words(`"café crème"`), []string{"fr-ete"}},
+		"phrase with chinese":        {words(`"量子模拟器"`), []string{"zh-mixed"}},
+		"word with hyphen":           {words("milk-eggs"), []string{"en-groceries"}},
+		"fts operators are words":    {words("quantum", "OR", "milk"), nil},
+		"fts syntax neutralised":     {words(`milk*`, `-bread`, `body:eggs`, `"NEAR"`), nil},
+		"nothing":                    {words("zebra"), nil},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -313,8 +317,8 @@ func TestSearchMigrationIndexesExistingMemos(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range []string{
-		"DROP TRIGGER memo_search_insert", "DROP TRIGGER memo_search_update", "DROP TRIGGER memo_search_delete",
-		"DROP TABLE memo_search", "DELETE FROM schema_migrations WHERE version = 3",
+		"DROP TRIGGER memo_search_insert", "DROP TRIGGER memo_search_unindex", "DROP TRIGGER memo_search_reindex",
+		"DROP TRIGGER memo_search_delete", "DROP TABLE memo_search", "DROP VIEW memo_search_source", "DELETE FROM schema_migrations WHERE version = 3",
 	} {
 		if _, err := raw.Exec(s); err != nil {
 			t.Fatalf("%s: %v", s, err)
@@ -329,5 +333,35 @@ func TestSearchMigrationIndexesExistingMemos(t *testing.T) {
 	hits, err := db.SearchMemos(ctx, store.MemoQuery{}, words("ibis"), nil)
 	if err != nil || len(hits) != 25 {
 		t.Fatalf("after migration: %d hits, %v; want 25", len(hits), err)
+	}
+}
+
+func TestCheckSearchIndexFindsDamage(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := store.Open(ctx, dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	u := mustUser(t, db, "u")
+	mustMemo(t, db, u.ID, "indexed memo", false)
+	if err := db.CheckSearchIndex(ctx); err != nil {
+		t.Fatalf("healthy index: %v", err)
+	}
+	// A memo written behind the index's back (its trigger gone).
+	raw, err := sql.Open("sqlite3", filepath.Join(dir, "memoria.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec("DROP TRIGGER memo_search_insert"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec("INSERT INTO memos (creator_id, content, visibility, pinned, tags, source, created_at, updated_at) VALUES (?, 'unindexed', 'private', 0, '', 'api', 1, 1)", u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CheckSearchIndex(ctx); err == nil {
+		t.Fatal("a memo missing from the index passed the check")
 	}
 }

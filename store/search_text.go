@@ -107,6 +107,8 @@ func FoldWord(w string) string {
 		}
 		return b.String()
 	}
+	// Decomposed, the diacritics are marks to drop; what is left needs no
+	// recomposition (composition only joins marks, and Hangul is CJK here).
 	for _, r := range norm.NFD.String(w) {
 		if unicode.IsMark(r) || !(unicode.IsLetter(r) || unicode.IsDigit(r)) {
 			continue
@@ -117,7 +119,7 @@ func FoldWord(w string) string {
 		}
 		b.WriteRune(r)
 	}
-	return norm.NFC.String(b.String())
+	return b.String()
 }
 
 // cjkBigrams returns the overlapping character pairs of a CJK run, or the
