@@ -33,6 +33,8 @@ type config struct {
 	warmup   time.Duration
 	coldRuns int
 	only     string
+	// searchMemos is the size of the search phases' corpus (bench/search.go).
+	searchMemos int
 }
 
 func main() {
@@ -43,6 +45,7 @@ func main() {
 	flag.DurationVar(&cfg.duration, "duration", 5*time.Second, "length of each ListMemos phase")
 	flag.DurationVar(&cfg.warmup, "warmup", 500*time.Millisecond, "unmeasured load before each phase")
 	flag.IntVar(&cfg.coldRuns, "cold", 5, "cold starts to time (the median is reported)")
+	flag.IntVar(&cfg.searchMemos, "search-memos", 100000, "memos of mixed-language text for the search phases")
 	flag.StringVar(&cfg.only, "only", "", `run only the phases whose name contains this, e.g. "cold", "CreateMemo gRPC c=16"`)
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "Usage: go run ./bench [flags]\n\n"+
@@ -108,6 +111,7 @@ func run(cfg config) error {
 	}
 	phases = append(phases, phase{photoPhase, false, b.photosPhase})                                     // bench/photos.go
 	phases = append(phases, phase{"sign-in flood", false, func(string) error { return b.floodPhase() }}) // bench/flood.go
+	phases = append(phases, phase{"search vs content.contains, index cost and size", false, func(string) error { return b.searchPhases() }})
 	template := ""
 	for _, ph := range phases {
 		if cfg.only != "" && !strings.Contains(ph.name, cfg.only) {

@@ -25,6 +25,8 @@ func FuzzParseMemoFilter(f *testing.F) {
 		"", `creator == "users/1"`, `tag == "go" && pinned == true`, `content.contains("a && b")`,
 		`visibility == "VISIBILITY_PUBLIC" && source == "SOURCE_TELEGRAM"`, `tag == "abc`, `&&`, `content.contains(`,
 		`content.contains("\"")`, `pinned == 1`, `creator == "users/9223372036854775808"`, `tag == "\xff"`,
+		`search("quantum")`, `search("\"exact phrase\" 量子纠缠")`, `tag == "go" && search("ёлка café")`, `search("a") && search("b")`,
+		`search("\"unclosed")`, `search("*")`, `search("NEAR OR -x body:y")`, `search(`, `search("")`, `search("\xff")`,
 	} {
 		f.Add(s)
 	}
@@ -47,6 +49,19 @@ func FuzzParseMemoFilter(f *testing.F) {
 		}
 		if mf.source != "" && !knownSource[mf.source] {
 			t.Fatalf("parseMemoFilter(%q): source %q", s, mf.source)
+		}
+		if mf.search != nil {
+			if n := len(mf.search.Terms); n == 0 || n > maxSearchTerms {
+				t.Fatalf("parseMemoFilter(%q): %d search terms", s, n)
+			}
+			for _, term := range mf.search.Terms {
+				if len(store.SearchSegments(term.Text)) == 0 {
+					t.Fatalf("parseMemoFilter(%q): search term %q has nothing to search for", s, term.Text)
+				}
+			}
+			if _, err := decodeSearchPageToken(encodeSearchPageToken(store.SearchCursor{Score: 1.5, CreatedAt: 3, ID: 4}, s), s); err != nil {
+				t.Fatalf("search page token for filter %q rejected: %v", s, err)
+			}
 		}
 		// A page token issued for the filter is accepted for it.
 		if _, err := decodeMemoPageToken(encodeMemoPageToken(cursorOf(3, 4), s), s); err != nil {
@@ -103,7 +118,17 @@ func FuzzDecodeMemoPageToken(f *testing.F) {
 	f.Add(encodeMemoPageToken(cursorOf(1, 1), `tag == "a"`), `tag == "a"`)
 	f.Add("bTEuMC4xLjEuMA", "")
 	f.Add("", "x")
+	f.Add(encodeSearchPageToken(store.SearchCursor{Score: 2.25, CreatedAt: 7, ID: 8}, `search("a")`), `search("a")`)
 	f.Fuzz(func(t *testing.T, tok, filter string) {
+		if sc, err := decodeSearchPageToken(tok, filter); err != nil {
+			if ErrorCode(err) != CodeInvalidArgument {
+				t.Fatalf("decode search token (%q): %v", tok, err)
+			}
+		} else if sc != nil {
+			if _, err := decodeSearchPageToken(encodeSearchPageToken(*sc, filter), filter); err != nil {
+				t.Fatalf("re-encoded search cursor %+v rejected: %v", sc, err)
+			}
+		}
 		c, err := decodeMemoPageToken(tok, filter)
 		if err != nil {
 			if ErrorCode(err) != CodeInvalidArgument {

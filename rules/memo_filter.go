@@ -16,13 +16,14 @@ type memoFilter struct {
 	visibility store.Visibility
 	source     store.Source
 	contains   string
+	search     *store.SearchQuery // nil: no search() term
 }
 
 // parseMemoFilter parses terms joined by "&&":
 //
 //	creator == "users/1"    tag == "go"     pinned == true
 //	visibility == "VISIBILITY_PUBLIC"       source == "SOURCE_TELEGRAM"
-//	content.contains("text")
+//	content.contains("text")                search("words \"or a phrase\"")
 func parseMemoFilter(s string) (memoFilter, error) {
 	var f memoFilter
 	if strings.TrimSpace(s) == "" {
@@ -48,9 +49,28 @@ func parseMemoFilter(s string) (memoFilter, error) {
 			f.contains = v
 			continue
 		}
+		if rest, ok := strings.CutPrefix(term, "search("); ok {
+			arg, ok := strings.CutSuffix(rest, ")")
+			if !ok {
+				return f, invalid("filter: search needs a closing parenthesis")
+			}
+			if f.search != nil {
+				return f, invalid("filter: search may appear only once (put every word in it)")
+			}
+			v, err := unquote(strings.TrimSpace(arg))
+			if err != nil {
+				return f, err
+			}
+			q, err := parseSearch(v)
+			if err != nil {
+				return f, err
+			}
+			f.search = &q
+			continue
+		}
 		key, val, ok := strings.Cut(term, "==")
 		if !ok {
-			return f, invalid("filter: term %q must look like key == value (keys: creator, tag, pinned, visibility, source) or content.contains(\"text\")", term)
+			return f, invalid("filter: term %q must look like key == value (keys: creator, tag, pinned, visibility, source), content.contains(\"text\") or search(\"words\")", term)
 		}
 		key, val = strings.TrimSpace(key), strings.TrimSpace(val)
 		switch key {
@@ -88,7 +108,7 @@ func parseMemoFilter(s string) (memoFilter, error) {
 			}
 			f.source = src
 		default:
-			return f, invalid("filter: unknown key %q (keys: creator, tag, pinned, visibility, source, content.contains)", key)
+			return f, invalid("filter: unknown key %q (keys: creator, tag, pinned, visibility, source, content.contains, search)", key)
 		}
 	}
 	return f, nil

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -36,6 +37,11 @@ func TestParseMemoFilter(t *testing.T) {
 			memoFilter{creatorID: 2, tag: "x", pinned: ptr(false), visibility: store.VisibilityProtected, source: store.SourceAPI, contains: "y"},
 		},
 		"later term wins": {`tag == "a" && tag == "b"`, memoFilter{tag: "b"}},
+		"search":          {`search("quantum")`, memoFilter{search: &store.SearchQuery{Terms: []store.SearchTerm{{Text: "quantum"}}}}},
+		"search && tag": {`tag == "go" && search("a && b")`, memoFilter{tag: "go", search: &store.SearchQuery{Terms: []store.SearchTerm{
+			{Text: "a"}, {Text: "b"}}}}},
+		"search phrase": {`search("\"exact phrase\" x")`, memoFilter{search: &store.SearchQuery{Terms: []store.SearchTerm{
+			{Text: "exact phrase", Phrase: true}, {Text: "x"}}}}},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -54,7 +60,11 @@ func sameFilter(a, b memoFilter) bool {
 	if (a.pinned == nil) != (b.pinned == nil) || (a.pinned != nil && *a.pinned != *b.pinned) {
 		return false
 	}
+	if !reflect.DeepEqual(a.search, b.search) {
+		return false
+	}
 	a.pinned, b.pinned = nil, nil
+	a.search, b.search = nil, nil
 	return a == b
 }
 
@@ -84,6 +94,14 @@ func TestParseMemoFilterErrors(t *testing.T) {
 		"double &&":           {`tag == "a" && && pinned == true`, `empty term around &&`},
 		"or is not supported": {`tag == "a" || tag == "b"`, `must be a double-quoted string`},
 		"too long":            {`content.contains("` + strings.Repeat("x", 1100) + `")`, `filter must be at most 1024 characters`},
+		"search unclosed":     {`search("a"`, `search needs a closing parenthesis`},
+		"search unquoted":     {`search(a)`, `must be a double-quoted string`},
+		"search empty":        {`search("")`, `has no word to look for`},
+		"search punctuation":  {`search("?! -")`, `has no word to look for`},
+		"search twice":        {`search("a") && search("b")`, `search may appear only once`},
+		"search open phrase":  {`search("\"exact phrase")`, `has no closing double quote`},
+		"search empty phrase": {`search("a \"!!\"")`, `phrase "!!" has no letters or digits`},
+		"search too many":     {`search("` + strings.Repeat("w ", 33) + `")`, `at most 32 words`},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -151,7 +151,13 @@ func (r *Rules) ListMemos(ctx context.Context, filter string, size int32, pageTo
 	if err != nil {
 		return nil, "", err
 	}
-	after, err := decodeMemoPageToken(pageToken, filter)
+	var after *store.MemoCursor
+	var searchAfter *store.SearchCursor
+	if f.search != nil {
+		searchAfter, err = decodeSearchPageToken(pageToken, filter)
+	} else {
+		after, err = decodeMemoPageToken(pageToken, filter)
+	}
 	if err != nil {
 		return nil, "", err
 	}
@@ -173,6 +179,9 @@ func (r *Rules) ListMemos(ctx context.Context, filter string, size int32, pageTo
 			return nil, "", nil // nothing of that visibility is visible to the caller
 		}
 		q.Visibilities = []store.Visibility{f.visibility}
+	}
+	if f.search != nil {
+		return r.searchMemos(ctx, q, *f.search, searchAfter, filter, n)
 	}
 	ms, err := r.db.ListMemos(ctx, q)
 	if err != nil {

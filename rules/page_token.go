@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"hash/fnv"
+	"math"
 	"strconv"
 	"strings"
 
@@ -50,6 +51,42 @@ func decodeMemoPageToken(tok, filter string) (*store.MemoCursor, error) {
 		return nil, errBadPageToken
 	}
 	return &store.MemoCursor{Pinned: parts[1] == "1", CreatedAt: created, ID: id}, nil
+}
+
+// A search's page token holds the last row's (score, created, id): a
+// memo's score depends on that memo alone (see store/search.go), so the
+// order of what was already listed never changes while memos are added or
+// deleted, and paging neither repeats nor skips any of them. (A memo
+// edited meanwhile moves to its new place, as an edited pin does in the
+// plain listing.)
+
+func encodeSearchPageToken(c store.SearchCursor, filter string) string {
+	s := fmt.Sprintf("s1.%x.%d.%d.%d", math.Float64bits(c.Score), c.CreatedAt, c.ID, filterSum(filter))
+	return base64.RawURLEncoding.EncodeToString([]byte(s))
+}
+
+func decodeSearchPageToken(tok, filter string) (*store.SearchCursor, error) {
+	if tok == "" {
+		return nil, nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil {
+		return nil, errBadPageToken
+	}
+	parts := strings.Split(string(raw), ".")
+	if len(parts) != 5 || parts[0] != "s1" {
+		return nil, errBadPageToken
+	}
+	bits, err0 := strconv.ParseUint(parts[1], 16, 64)
+	created, err1 := strconv.ParseInt(parts[2], 10, 64)
+	id, err2 := strconv.ParseInt(parts[3], 10, 64)
+	sum, err3 := strconv.ParseUint(parts[4], 10, 32)
+	score := math.Float64frombits(bits)
+	if err0 != nil || err1 != nil || err2 != nil || err3 != nil || uint32(sum) != filterSum(filter) ||
+		math.IsNaN(score) || math.IsInf(score, 0) {
+		return nil, errBadPageToken
+	}
+	return &store.SearchCursor{Score: score, CreatedAt: created, ID: id}, nil
 }
 
 // EncodeIDPageToken / DecodeIDPageToken serve simple id-ordered listings.

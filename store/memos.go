@@ -144,7 +144,30 @@ func (db *DB) GetMemo(ctx context.Context, id int64) (Memo, error) {
 // ListMemos returns memos matching q, pinned first, then newest first
 // (ties by id, newest first), with their resources.
 func (db *DB) ListMemos(ctx context.Context, q MemoQuery) ([]Memo, error) {
-	tx := db.r(ctx).Model(&memoRow{})
+	tx := filterMemos(db.r(ctx).Model(&memoRow{}), q)
+	if c := q.After; c != nil {
+		tx = tx.Where("(memos.pinned, memos.created_at, memos.id) < (?, ?, ?)", c.Pinned, c.CreatedAt, c.ID)
+	}
+	var rows []memoRow
+	err := tx.Order("memos.pinned DESC, memos.created_at DESC, memos.id DESC").Limit(q.Limit).Find(&rows).Error
+	if err != nil {
+		return nil, translate(err)
+	}
+	out := make([]Memo, len(rows))
+	ptrs := make([]*Memo, len(rows))
+	for i := range rows {
+		out[i] = rows[i].toMemo()
+		ptrs[i] = &out[i]
+	}
+	if err := loadResources(db.r(ctx), ptrs); err != nil {
+		return nil, translate(err)
+	}
+	return out, nil
+}
+
+// filterMemos adds q's conditions (all but the cursor and the limit) to
+// tx, a query over memos; ListMemos and SearchMemos share it.
+func filterMemos(tx *gorm.DB, q MemoQuery) *gorm.DB {
 	if q.CreatorID != 0 {
 		tx = tx.Where("memos.creator_id = ?", q.CreatorID)
 	}
@@ -169,24 +192,7 @@ func (db *DB) ListMemos(ctx context.Context, q MemoQuery) ([]Memo, error) {
 	if q.ContentContains != "" {
 		tx = tx.Where("instr(memos.content, ?) > 0", q.ContentContains)
 	}
-	if c := q.After; c != nil {
-		tx = tx.Where("(memos.pinned, memos.created_at, memos.id) < (?, ?, ?)", c.Pinned, c.CreatedAt, c.ID)
-	}
-	var rows []memoRow
-	err := tx.Order("memos.pinned DESC, memos.created_at DESC, memos.id DESC").Limit(q.Limit).Find(&rows).Error
-	if err != nil {
-		return nil, translate(err)
-	}
-	out := make([]Memo, len(rows))
-	ptrs := make([]*Memo, len(rows))
-	for i := range rows {
-		out[i] = rows[i].toMemo()
-		ptrs[i] = &out[i]
-	}
-	if err := loadResources(db.r(ctx), ptrs); err != nil {
-		return nil, translate(err)
-	}
-	return out, nil
+	return tx
 }
 
 // loadResources fills the Resources of each memo with one query.

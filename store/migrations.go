@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"gorm.io/gorm"
@@ -42,6 +43,9 @@ var migrations = []migration{
 			}
 		}
 		return nil
+	}},
+	{3, "full-text search index", func(tx *gorm.DB) error {
+		return fullTextFor(tx).create(tx.Statement.Context, tx, slog.Default())
 	}},
 	{5, "import map", func(tx *gorm.DB) error {
 		return tx.Migrator().CreateTable(&importMapRow{})

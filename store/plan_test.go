@@ -55,7 +55,7 @@ func TestQueryPlans(t *testing.T) {
 	}
 	// A plain connection of its own: EXPLAIN must not go through gorm's
 	// prepared-statement cache.
-	raw, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, "memoria.db")+"?mode=ro")
+	raw, err := sql.Open(sqliteDriverName, "file:"+filepath.Join(dir, "memoria.db")+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,6 +151,8 @@ func exerciseStore(t *testing.T, ctx context.Context, db *DB) {
 		{CreatorID: u.ID, Pinned: &pinned, Limit: 10},
 	} {
 		_, err = db.ListMemos(ctx, q)
+		must(t, err)
+		_, err = db.SearchMemos(ctx, q, SearchQuery{Terms: []SearchTerm{{Text: "x 量子"}}}, &SearchCursor{Score: 9})
 		must(t, err)
 	}
 	content := "#y"

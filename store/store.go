@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 )
@@ -57,7 +56,7 @@ func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
 	if opts.MaxReaders <= 0 {
 		opts.MaxReaders = 4
 	}
-	return open(ctx, sqlite.Open(writeDSN), sqlite.Open(readDSN), opts)
+	return open(ctx, sqliteDialector(writeDSN), sqliteDialector(readDSN), opts)
 }
 
 // open is dialect-neutral: another SQL driver only needs its own

@@ -24,6 +24,7 @@ import composeEditDelete from './scenarios/compose-edit-delete.mjs';
 import liveTimeline from './scenarios/live-timeline.mjs';
 import nonAdmin from './scenarios/non-admin.mjs';
 import screenshots from './scenarios/screenshots.mjs';
+import search from './scenarios/search.mjs';
 import telegramStory from './scenarios/telegram-story.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -32,7 +33,7 @@ const repoDir = path.resolve(webDir, '..');
 const artifactsDir = path.join(here, 'artifacts');
 
 /** @type {{name: string, description: string, run: (t: any) => Promise<void>}[]} */
-const all = [telegramStory, composeEditDelete, nonAdmin, liveTimeline, screenshots];
+const all = [telegramStory, composeEditDelete, nonAdmin, liveTimeline, search, screenshots];
 
 const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('--'));

@@ -6,6 +6,7 @@ import type { UserSetting } from '../gen/memoria/v1/user_setting_service_pb';
 import { useAction } from '../hooks/useAction';
 import { useInstanceInfo } from '../hooks/useInstanceInfo';
 import { useMemoEvents } from '../hooks/useMemoEvents';
+import { useSearch } from '../hooks/useSearch';
 import { useTagFilter } from '../hooks/useTagFilter';
 import { useTags } from '../hooks/useTags';
 import { useTimeline } from '../hooks/useTimeline';
@@ -14,6 +15,9 @@ import { SettingsDialog, type SettingsSection } from '../settings/SettingsDialog
 import { Composer, type Draft } from './Composer';
 import { ErrorMessage } from './ErrorMessage';
 import { Header } from './Header';
+import { SearchBox } from './SearchBox';
+import { SearchEmpty } from './SearchEmpty';
+import { SearchHighlight } from './SearchHighlight';
 import { TagPanel } from './TagPanel';
 import { Timeline } from './Timeline';
 
@@ -26,7 +30,8 @@ interface Props {
 /** The signed-in page: composer, timeline and the Settings dialog. */
 export function Home({ user, onUserChange, onSignedOut }: Props) {
   const [tag, setTag] = useTagFilter();
-  const timeline = useTimeline(tag);
+  const search = useSearch();
+  const timeline = useTimeline(tag, search.query);
   const tags = useTags();
   const live = useMemoEvents({
     onSubscribed: () => {
@@ -89,7 +94,10 @@ export function Home({ user, onUserChange, onSignedOut }: Props) {
       <Header
         user={user}
         signingOut={signOut.pending}
-        onHome={() => setTag('')}
+        onHome={() => {
+          setTag('');
+          search.clear();
+        }}
         onSettings={() => setSettings('account')}
         onSignOut={async () => {
           if (await signOut.run()) onSignedOut();
@@ -105,8 +113,17 @@ export function Home({ user, onUserChange, onSignedOut }: Props) {
           save={createMemo}
           onSaved={timeline.put}
         />
+        <SearchBox search={search} busy={timeline.loading && search.query !== ''} />
         <div className="timeline-toolbar" id="timeline" tabIndex={-1}>
-          {tag ? (
+          {search.query ? (
+            <p className="filter-note">
+              Best matches for <strong>“{search.query}”</strong>
+              {tag ? <> tagged <strong>#{tag}</strong></> : null}, then newest{' '}
+              <button type="button" className="small" onClick={search.clear}>
+                Clear search
+              </button>
+            </p>
+          ) : tag ? (
             <p className="filter-note">
               Showing memos tagged <strong>#{tag}</strong>{' '}
               <button type="button" className="small" onClick={() => setTag('')}>
@@ -122,7 +139,20 @@ export function Home({ user, onUserChange, onSignedOut }: Props) {
         </div>
         <div className="timeline-with-tags">
           <TagPanel tags={tags} active={tag} onTag={setTag} />
-          <Timeline timeline={timeline} live={live} tag={tag} onTag={setTag} onOpenPreferences={() => setSettings('preferences')} />
+          <SearchHighlight query={search.query}>
+            <Timeline
+              timeline={timeline}
+              live={live}
+              tag={tag}
+              onTag={setTag}
+              onOpenPreferences={() => setSettings('preferences')}
+              empty={
+                search.query ? (
+                  <SearchEmpty query={search.query} tag={tag} onClearSearch={search.clear} onClearTag={() => setTag('')} />
+                ) : undefined
+              }
+            />
+          </SearchHighlight>
         </div>
       </main>
       {settings ? (

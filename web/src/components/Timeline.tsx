@@ -1,4 +1,5 @@
 import type { LiveState } from '../hooks/useMemoEvents';
+import type { ReactNode } from 'react';
 import type { Timeline as TimelineState } from '../hooks/useTimeline';
 import { EmptyState } from './EmptyState';
 import { ErrorMessage } from './ErrorMessage';
@@ -12,6 +13,8 @@ interface Props {
   tag: string;
   onTag: (tag: string) => void;
   onOpenPreferences: () => void;
+  /** Shown instead of the default empty state (e.g. a search that found nothing). */
+  empty?: ReactNode;
 }
 
 const liveText: Record<LiveState, string> = {
@@ -21,7 +24,7 @@ const liveText: Record<LiveState, string> = {
 };
 
 /** The memo list with its loading, error, empty and "load more" states. */
-export function Timeline({ timeline, live, tag, onTag, onOpenPreferences }: Props) {
+export function Timeline({ timeline, live, tag, onTag, onOpenPreferences, empty }: Props) {
   const { memos, loading, loadingMore, hasMore, error } = timeline;
   return (
     <section className="timeline" aria-label="Memos" aria-busy={loading}>
@@ -38,7 +41,7 @@ export function Timeline({ timeline, live, tag, onTag, onOpenPreferences }: Prop
         </button>
       ) : null}
       {!loading && !error && memos.length === 0 ? (
-        <EmptyState tag={tag} onClearTag={() => onTag('')} onOpenPreferences={onOpenPreferences} />
+        (empty ?? <EmptyState tag={tag} onClearTag={() => onTag('')} onOpenPreferences={onOpenPreferences} />)
       ) : null}
       <ol className="memo-list">
         {memos.map((m) => (

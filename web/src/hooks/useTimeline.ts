@@ -3,6 +3,7 @@ import { errorMessage, memoClient } from '../api';
 import type { Memo, WatchMemosResponse } from '../gen/memoria/v1/memo_service_pb';
 import { applyMemoEvent, applyMemoEvents, type ShownMemos } from '../lib/memoEvents';
 import { appendPage, upsertMemo } from '../lib/memos';
+import { joinFilters, matchesSearch, searchFilter } from '../lib/search';
 import { tagFilter } from '../lib/tags';
 
 export const PAGE_SIZE = 20;
@@ -23,8 +24,9 @@ export interface Timeline {
   apply: (event: WatchMemosResponse) => void;
 }
 
-/** The signed-in user's memos, page by page, optionally filtered by one tag. */
-export function useTimeline(tag: string): Timeline {
+/** The signed-in user's memos, page by page, optionally filtered by one tag and a search (best matches first). */
+export function useTimeline(tag: string, search = ''): Timeline {
+  const filter = joinFilters(tag ? tagFilter(tag) : '', search ? searchFilter(search) : '');
   const [memos, setMemos] = useState<Memo[]>([]);
   const [nextToken, setNextToken] = useState('');
   const [loading, setLoading] = useState(true);
@@ -36,7 +38,13 @@ export function useTimeline(tag: string): Timeline {
   // that page, which may have been read before or after them.
   const inFlight = useRef(new Set<WatchMemosResponse[]>());
   const complete = useRef(false);
-  const matches = useCallback((m: Memo) => !tag || m.tags.includes(tag), [tag]);
+  const matches = useCallback(
+    (m: Memo) => (!tag || m.tags.includes(tag)) && (!search || matchesSearch(m.content, search)),
+    [tag, search],
+  );
+  // A search lists best matches first: a new memo's place is unknown until
+  // the next load, so events only update or remove what is shown.
+  const ranked = search !== '';
   const track = useCallback(() => {
     const events: WatchMemosResponse[] = [];
     inFlight.current.add(events);
@@ -49,9 +57,9 @@ export function useTimeline(tag: string): Timeline {
     setLoading(true);
     setError('');
     try {
-      const res = await memoClient.listMemos({ pageSize: PAGE_SIZE, filter: tag ? tagFilter(tag) : '' });
+      const res = await memoClient.listMemos({ pageSize: PAGE_SIZE, filter });
       if (gen !== generation.current) return;
-      const shown: ShownMemos = { complete: res.nextPageToken === '', matches };
+      const shown: ShownMemos = { complete: res.nextPageToken === '', matches, ranked };
       complete.current = shown.complete;
       setMemos([...applyMemoEvents(res.memos, pending.events, shown)]);
       setNextToken(res.nextPageToken);
@@ -61,7 +69,7 @@ export function useTimeline(tag: string): Timeline {
       pending.done();
       if (gen === generation.current) setLoading(false);
     }
-  }, [tag, matches, track]);
+  }, [filter, matches, ranked, track]);
 
   useEffect(() => {
     setMemos([]);
@@ -80,10 +88,10 @@ export function useTimeline(tag: string): Timeline {
       const res = await memoClient.listMemos({
         pageSize: PAGE_SIZE,
         pageToken: nextToken,
-        filter: tag ? tagFilter(tag) : '',
+        filter,
       });
       if (gen !== generation.current) return;
-      const shown: ShownMemos = { complete: res.nextPageToken === '', matches };
+      const shown: ShownMemos = { complete: res.nextPageToken === '', matches, ranked };
       complete.current = shown.complete;
       setMemos((list) => [...applyMemoEvents(appendPage(list, res.memos), pending.events, shown)]);
       setNextToken(res.nextPageToken);
@@ -93,15 +101,17 @@ export function useTimeline(tag: string): Timeline {
       pending.done();
       setLoadingMore(false);
     }
-  }, [nextToken, loadingMore, tag, matches, track]);
+  }, [nextToken, loadingMore, filter, matches, track]);
 
   const put = useCallback(
     (memo: Memo) => {
       setMemos((list) =>
-        tag && !memo.tags.includes(tag) ? list.filter((m) => m.name !== memo.name) : upsertMemo(list, memo),
+        (tag && !memo.tags.includes(tag)) || (search && !matchesSearch(memo.content, search))
+          ? list.filter((m) => m.name !== memo.name)
+          : upsertMemo(list, memo),
       );
     },
-    [tag],
+    [tag, search],
   );
 
   const remove = useCallback((name: string) => {
@@ -111,13 +121,13 @@ export function useTimeline(tag: string): Timeline {
   const apply = useCallback(
     (event: WatchMemosResponse) => {
       for (const events of inFlight.current) events.push(event);
-      const shown: ShownMemos = { complete: complete.current, matches };
+      const shown: ShownMemos = { complete: complete.current, matches, ranked };
       setMemos((list) => {
         const next = applyMemoEvent(list, event, shown);
         return next === list ? list : [...next];
       });
     },
-    [matches],
+    [matches, ranked],
   );
 
   return {

@@ -9,6 +9,8 @@ export interface ShownMemos {
   complete: boolean;
   /** Whether a memo belongs on this timeline (e.g. carries the filter's tag). */
   matches: (memo: Memo) => boolean;
+  /** Whether the list is in rank order (a search): new memos are then not inserted. */
+  ranked?: boolean;
 }
 
 function micros(m: Memo): bigint {
@@ -32,6 +34,7 @@ export function applyMemoEvent(list: readonly Memo[], event: WatchMemosResponse,
   if (index >= 0) {
     return micros(memo) < micros(list[index]) ? list : upsertMemo(list, memo);
   }
+  if (shown.ranked) return list;
   const last = list[list.length - 1];
   const inWindow = shown.complete || (last !== undefined && compareMemos(memo, last) < 0);
   return inWindow ? upsertMemo(list, memo) : list;

@@ -1,0 +1,311 @@
+package main
+
+// The search phases: one server on a copy of a data directory holding
+// -search-memos memos of mixed-language text, measuring search("…")
+// against content.contains("…") on the same data in the same run, for a
+// rare and a common word at c=1 and c=16; CreateMemo throughput with the
+// index against the same binary on a copy whose index triggers were
+// dropped; and the index's size on disk.
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"connectrpc.com/connect"
+	_ "github.com/mattn/go-sqlite3"
+
+	v1 "github.com/memoria-app/memoria/gen/memoria/v1"
+	"github.com/memoria-app/memoria/gen/memoria/v1/memoriav1connect"
+)
+
+// The queried words and how often the corpus uses them.
+const (
+	rareWord   = "xylophone" // 1 memo in 10,000
+	commonWord = "today"     // about 1 memo in 6
+)
+
+var (
+	enWords = strings.Fields(`the a to and of in for on with at from by about after before this that my our
+		we you it is was be have had will can should need meet call email send read write fix check plan
+		project team design review notes idea list buy pay book trip train flight hotel dinner lunch coffee
+		doctor dentist gym run walk weekend monday tuesday friday morning evening week month year budget
+		invoice report draft release bug server database backup deploy test meeting client customer budget
+		garden kids school birthday gift movie music podcast article paper chapter recipe bread milk eggs
+		question answer remember forgot maybe later soon quickly finally again still really very good bad`)
+	zhWords = strings.Fields("今天 明天 会议 项目 设计 学习 读书 论文 量子 纠缠 咖啡 午饭 晚饭 周末 朋友 工作 计划 旅行 火车 飞机 酒店 医生 运动 跑步 音乐 电影 文章 问题 答案 记得 需要 购买")
+	ruWords = strings.Fields("сегодня завтра встреча проект дизайн чай кофе обед ужин выходные друзья работа план поездка поезд отель врач спорт музыка фильм статья вопрос ответ помнить купить нужно ёлка зима")
+	frWords = strings.Fields("aujourd'hui demain réunion projet été café déjeuner dîner week-end amis travail voyage hôtel médecin musique film article question réponse acheter très élève crème Montréal")
+)
+
+// searchContent is memo i of the search corpus: a sentence or three of
+// English (60 %), Chinese, Russian or French (the rest), some tags, the
+// common word in about one memo in six and the rare one in one in 10,000.
+func searchContent(i int) string {
+	r := rand.New(rand.NewPCG(uint64(i), 7))
+	var words []string
+	switch k := r.IntN(10); {
+	case k < 6:
+		words = enWords
+	case k < 8:
+		words = zhWords
+	case k < 9:
+		words = ruWords
+	default:
+		words = frWords
+	}
+	var b strings.Builder
+	n := 6 + r.IntN(40)
+	for j := 0; j < n; j++ {
+		// Zipf-like: low indexes far more often.
+		w := words[int(float64(len(words))*r.Float64()*r.Float64())]
+		if w == commonWord {
+			w = "later"
+		}
+		b.WriteString(w)
+		if words[0] == zhWords[0] && r.IntN(3) > 0 {
+			continue // Chinese runs on without spaces
+		}
+		b.WriteByte(' ')
+	}
+	if r.IntN(6) == 0 {
+		b.WriteString(commonWord + " ")
+	}
+	if i%10000 == 5000 {
+		b.WriteString(rareWord + " ")
+	}
+	fmt.Fprintf(&b, "#tag%d", i%40)
+	return b.String()
+}
+
+func (b *bench) searchPhases() error {
+	n := b.cfg.searchMemos
+	dir := filepath.Join(b.tmp, "search-template")
+	s, _, err := b.start(dir)
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	tok, err := b.signUpOn(s)
+	if err != nil {
+		s.stop()
+		return err
+	}
+	fmt.Printf("search: loading %d memos of mixed text through the API (gRPC, 16 callers) ...\n", n)
+	grpc := protocols()[1]
+	memos := grpc.memos(s.url, tok)
+	t0 := time.Now()
+	if _, errs := drive(16, n, 0, func(i int) error {
+		_, err := memos.CreateMemo(ctx, connect.NewRequest(&v1.CreateMemoRequest{Memo: &v1.Memo{Content: searchContent(i)}}))
+		return err
+	}); errs > 0 {
+		s.stop()
+		return fmt.Errorf("%d loading calls failed", errs)
+	}
+	fmt.Printf("  loaded in %v\n", time.Since(t0).Round(time.Millisecond))
+	if err := s.stop(); err != nil {
+		return err
+	}
+	if err := b.indexSize(dir); err != nil {
+		return err
+	}
+	if err := b.searchLatency(dir, tok, n); err != nil {
+		return err
+	}
+	return b.searchCreateCost(dir, tok)
+}
+
+func (b *bench) signUpOn(s *server) (string, error) {
+	c := memoriav1connect.NewAuthServiceClient(http.DefaultClient, s.url, connect.WithProtoJSON())
+	resp, err := c.SignUp(context.Background(), connect.NewRequest(&v1.SignUpRequest{Username: "bench", Password: "bench password"}))
+	if err != nil {
+		return "", fmt.Errorf("sign up: %w", err)
+	}
+	return resp.Msg.GetAccessToken(), nil
+}
+
+// searchLatency measures ListMemos (page 50) with search() and with
+// content.contains() for each word at c=1 and c=16, alternating filters
+// on one server.
+func (b *bench) searchLatency(template, tok string, n int) error {
+	dir := b.newDataDir()
+	if err := copyDir(template, dir); err != nil {
+		return err
+	}
+	s, _, err := b.start(dir)
+	if err != nil {
+		return err
+	}
+	defer func() { s.stop(); os.RemoveAll(dir) }()
+	memos := protocols()[1].memos(s.url, tok)
+	ctx := context.Background()
+	for _, word := range []string{rareWord, commonWord} {
+		for _, c := range []int{1, 16} {
+			for _, kind := range []string{"search", "content.contains"} {
+				filter := fmt.Sprintf("search(%q)", word)
+				if kind != "search" {
+					filter = fmt.Sprintf("content.contains(%q)", word)
+				}
+				var matched int
+				call := func(int) error {
+					resp, err := memos.ListMemos(ctx, connect.NewRequest(&v1.ListMemosRequest{PageSize: 50, Filter: filter}))
+					if err == nil {
+						matched = len(resp.Msg.GetMemos())
+					}
+					return err
+				}
+				drive(c, 0, b.cfg.warmup, call)
+				cpu := b.cpuMeter(s)
+				t0 := time.Now()
+				lat, errs := drive(c, 0, b.cfg.duration, call)
+				el := time.Since(t0)
+				if errs > 0 {
+					return fmt.Errorf("%s: %d calls failed: %s", filter, errs, s.stderr.String())
+				}
+				group := fmt.Sprintf("%s %q c=%d %d memos", kind, word, c, n)
+				cpu(group, len(lat))
+				p99, limit := ms(percentile(lat, 99)), 10.0
+				if c > 1 {
+					limit = 50
+				}
+				target, met := "", (*bool)(nil)
+				if kind == "search" {
+					target, met = fmt.Sprintf("≤ %.0f ms", limit), ptr(p99 <= limit)
+				}
+				b.add(result{group: group, name: "memos on page 1", value: float64(matched), unit: "memos"})
+				b.add(result{group: group, name: "calls", value: float64(len(lat)) / el.Seconds(), unit: "calls/s"})
+				b.add(result{group: group, name: "latency p50", value: ms(percentile(lat, 50)), unit: "ms"})
+				b.add(result{group: group, name: "latency p99", value: p99, unit: "ms", target: target, met: met})
+			}
+		}
+	}
+	// How many memos each word is in (the work a ranked search does).
+	for _, word := range []string{rareWord, commonWord} {
+		var total int
+		tokPage := ""
+		for {
+			resp, err := memos.ListMemos(ctx, connect.NewRequest(&v1.ListMemosRequest{PageSize: 1000, Filter: fmt.Sprintf("search(%q)", word), PageToken: tokPage}))
+			if err != nil {
+				return err
+			}
+			total += len(resp.Msg.GetMemos())
+			if tokPage = resp.Msg.GetNextPageToken(); tokPage == "" {
+				break
+			}
+		}
+		b.add(result{group: "search corpus", name: fmt.Sprintf("memos matching %q", word), value: float64(total), unit: "memos"})
+	}
+	return nil
+}
+
+// searchCreateCost runs CreateMemo (gRPC, c=16) on a copy with the index
+// and on one whose index triggers were dropped, twice each, alternating.
+func (b *bench) searchCreateCost(template, tok string) error {
+	rates := map[bool][]float64{}
+	for round := 0; round < 2; round++ {
+		for _, indexed := range []bool{true, false} {
+			dir := b.newDataDir()
+			if err := copyDir(template, dir); err != nil {
+				return err
+			}
+			if !indexed {
+				if err := dropSearchTriggers(filepath.Join(dir, "memoria.db")); err != nil {
+					return err
+				}
+			}
+			s, _, err := b.start(dir)
+			if err != nil {
+				return err
+			}
+			memos := protocols()[1].memos(s.url, tok)
+			ctx := context.Background()
+			call := func(i int) error {
+				_, err := memos.CreateMemo(ctx, connect.NewRequest(&v1.CreateMemoRequest{Memo: &v1.Memo{Content: searchContent(1_000_000 + i)}}))
+				return err
+			}
+			drive(16, max(100, b.cfg.creates/10), 0, call)
+			t0 := time.Now()
+			lat, errs := drive(16, b.cfg.creates, 0, call)
+			el := time.Since(t0)
+			s.stop()
+			os.RemoveAll(dir)
+			if errs > 0 {
+				return fmt.Errorf("CreateMemo: %d calls failed", errs)
+			}
+			rates[indexed] = append(rates[indexed], float64(len(lat))/el.Seconds())
+		}
+	}
+	mean := func(v []float64) float64 { return (v[0] + v[1]) / 2 }
+	with, without := mean(rates[true]), mean(rates[false])
+	b.add(result{group: "search CreateMemo gRPC c=16", name: "with the index (mean of 2)", value: with, unit: "memos/s"})
+	b.add(result{group: "search CreateMemo gRPC c=16", name: "without the index (mean of 2)", value: without, unit: "memos/s"})
+	pct := 100 * with / without
+	b.add(result{group: "search CreateMemo gRPC c=16", name: "with vs without", value: pct, unit: "%", target: "≥ 90%", met: ptr(pct >= 90)})
+	return nil
+}
+
+func dropSearchTriggers(path string) error {
+	db, err := sql.Open("sqlite3", path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	for _, t := range []string{"memo_search_insert", "memo_search_unindex", "memo_search_reindex", "memo_search_delete"} {
+		if _, err := db.Exec("DROP TRIGGER " + t); err != nil {
+			return fmt.Errorf("drop %s: %w", t, err)
+		}
+	}
+	return nil
+}
+
+// indexSize compares the vacuumed database with and without the index.
+func (b *bench) indexSize(template string) error {
+	size := func(drop bool) (int64, error) {
+		dir := b.newDataDir()
+		defer os.RemoveAll(dir)
+		if err := copyDir(template, dir); err != nil {
+			return 0, err
+		}
+		path := filepath.Join(dir, "memoria.db")
+		db, err := sql.Open("sqlite3", path)
+		if err != nil {
+			return 0, err
+		}
+		defer db.Close()
+		if drop {
+			if _, err := db.Exec("DROP TABLE memo_search"); err != nil {
+				return 0, err
+			}
+		}
+		if _, err := db.Exec("VACUUM"); err != nil {
+			return 0, err
+		}
+		if _, err := db.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+			return 0, err
+		}
+		st, err := os.Stat(path)
+		if err != nil {
+			return 0, err
+		}
+		return st.Size(), nil
+	}
+	with, err := size(false)
+	if err != nil {
+		return err
+	}
+	without, err := size(true)
+	if err != nil {
+		return err
+	}
+	mib := func(n int64) float64 { return float64(n) / (1 << 20) }
+	b.add(result{group: "search index size", name: "database with the index (vacuumed)", value: mib(with), unit: "MiB"})
+	b.add(result{group: "search index size", name: "database without it", value: mib(without), unit: "MiB"})
+	b.add(result{group: "search index size", name: "the index", value: mib(with - without), unit: "MiB"})
+	return nil
+}
