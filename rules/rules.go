@@ -28,6 +28,7 @@ type Rules struct {
 	cfg   Config
 	auth  *authCache
 	vis   *visibilityCache
+	chat  *chatPrefsCache
 
 	botMu sync.Mutex
 	bot   BotStatusSource
@@ -45,7 +46,8 @@ func NewRules(db *store.DB, dataDir string, cfg Config) (*Rules, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Rules{db: db, files: fs, cfg: cfg, auth: newAuthCache(), vis: newVisibilityCache()}, nil
+	return &Rules{db: db, files: fs, cfg: cfg, auth: newAuthCache(), vis: newVisibilityCache(),
+		chat: newChatPrefsCache()}, nil
 }
 
 // MaxUploadBytes is the configured resource size limit.

@@ -25,6 +25,7 @@ var migrations = []migration{
 			&memoGroupRow{}, &cursorRow{},
 		)
 	}},
+	{4, "telegram chat: link codes, message map, confirmation style, tag", migrateChat},
 }
 
 type schemaMigrationRow struct {
