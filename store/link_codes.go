@@ -44,7 +44,8 @@ func (db *DB) CountLinkCodes(ctx context.Context, userID int64, since time.Time)
 // expired one ErrCodeSpent (the code's state is returned); a Telegram id
 // already linked to another user ErrConflict. Nothing changes on error. A
 // Telegram id linked to the code's user already stays linked (the code is
-// spent).
+// spent); redeeming a used code again for the account it linked succeeds
+// and changes nothing (a redelivered /start).
 func (db *DB) RedeemLinkCode(ctx context.Context, hash []byte, telegramUserID int64, now time.Time) (LinkCode, error) {
 	var out LinkCode
 	err := db.tx(ctx, func(tx *gorm.DB) error {
@@ -53,7 +54,18 @@ func (db *DB) RedeemLinkCode(ctx context.Context, hash []byte, telegramUserID in
 			return err
 		}
 		out = row.toLinkCode()
-		if row.UsedAt != 0 || row.ExpiresAt <= micros(now) {
+		if row.UsedAt != 0 {
+			// The same redemption again (a redelivered /start) is no error.
+			var mine int64
+			if err := tx.Model(&userSettingRow{}).Where("telegram_user_id = ? AND user_id = ?", telegramUserID, row.UserID).Count(&mine).Error; err != nil {
+				return err
+			}
+			if mine > 0 {
+				return nil
+			}
+			return ErrCodeSpent
+		}
+		if row.ExpiresAt <= micros(now) {
 			return ErrCodeSpent
 		}
 		var other int64

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf16"
 
 	"github.com/PaulSonOfLars/gotgbot/v2"
 )
@@ -109,6 +111,7 @@ func (b *Bot) fillMessage(m *Message) {
 	if m.Date == 0 {
 		m.Date = time.Now().Unix()
 	}
+	addCommandEntity(m)
 	if r := m.ReplyToMessage; r != nil {
 		// Telegram carries the replied-to message one level deep.
 		inner := *r
@@ -200,4 +203,23 @@ func (b *Bot) EditCaption(original Update, caption string, entities ...gotgbot.M
 	m := *original.Message
 	m.Caption, m.CaptionEntities, m.EditDate = caption, entities, time.Now().Unix()
 	return b.Enqueue(Update{EditedMessage: &m})
+}
+
+// addCommandEntity marks a leading /command as Telegram does, with a
+// bot_command entity, unless the test gave one.
+func addCommandEntity(m *Message) {
+	if !strings.HasPrefix(m.Text, "/") || len(m.Text) < 2 {
+		return
+	}
+	for _, e := range m.Entities {
+		if e.Offset == 0 {
+			return
+		}
+	}
+	end := strings.IndexAny(m.Text, " \n\t")
+	if end < 0 {
+		end = len(m.Text)
+	}
+	n := len(utf16.Encode([]rune(m.Text[:end])))
+	m.Entities = append([]gotgbot.MessageEntity{{Type: "bot_command", Offset: 0, Length: int64(n)}}, m.Entities...)
 }
