@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf16"
@@ -245,5 +246,20 @@ func (b *Bot) Commands(scope string) []string {
 	for _, c := range b.commands[scope] {
 		out = append(out, c.Command)
 	}
+	return out
+}
+
+// Replies returns the bot's messages in a chat that reply to message
+// replyTo, oldest first, as they now are.
+func (b *Bot) Replies(chatID, replyTo int64) []Message {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []Message
+	for k, m := range b.messages {
+		if k.chat == chatID && m.From != nil && m.From.ID == b.user.ID && m.ReplyToMessage != nil && m.ReplyToMessage.MessageID == replyTo {
+			out = append(out, *m)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].MessageID < out[j].MessageID })
 	return out
 }
