@@ -44,7 +44,11 @@ func (p *poller) registerCommands(ctx context.Context) {
 		scope gotgbot.BotCommandScope
 	}{{privateCommands, nil}, {groupCommands, gotgbot.BotCommandScopeAllGroupChats{}}}
 	for _, c := range calls {
-		if _, err := p.bot.SetMyCommandsWithContext(ctx, c.cmds, &gotgbot.SetMyCommandsOpts{Scope: c.scope}); err != nil && ctx.Err() == nil {
+		var opts *gotgbot.SetMyCommandsOpts
+		if c.scope != nil {
+			opts = &gotgbot.SetMyCommandsOpts{Scope: c.scope}
+		}
+		if _, err := p.bot.SetMyCommandsWithContext(ctx, c.cmds, opts); err != nil && ctx.Err() == nil {
 			p.log.Warn("setMyCommands failed", "err", describe(err))
 		}
 	}

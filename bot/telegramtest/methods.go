@@ -315,7 +315,7 @@ func (b *Bot) setMyCommands(w http.ResponseWriter, _ *http.Request, req request)
 // when absent.
 func commandScope(w http.ResponseWriter, req request) (string, bool) {
 	raw := req.params["scope"]
-	if raw == "" {
+	if raw == "" || raw == "null" {
 		return "default", true
 	}
 	var sc struct {
