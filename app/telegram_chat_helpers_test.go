@@ -156,3 +156,7 @@ func waitUntil(deadline time.Time, cond func() bool) error {
 		time.Sleep(wait)
 	}
 }
+
+func connectReq[T any](m *T) *connect.Request[T] { return connect.NewRequest(m) }
+
+const codeInvalid = connect.CodeInvalidArgument

@@ -151,6 +151,10 @@ func ingestMemo(tx *gorm.DB, in Ingest) (Memo, bool, error) {
 			if err := tx.Save(&row).Error; err != nil {
 				return Memo{}, false, err
 			}
+			// EmptyContent may have had tags of its own.
+			if err := tx.Where("memo_id = ?", row.ID).Delete(&memoTagRow{}).Error; err != nil {
+				return Memo{}, false, err
+			}
 			if err := insertTags(tx, row.ID, m.Tags); err != nil {
 				return Memo{}, false, err
 			}
