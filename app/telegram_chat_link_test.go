@@ -50,6 +50,9 @@ func TestTelegramChatLinking(t *testing.T) {
 	if err != nil || u.Scheme != "https" || u.Host != "t.me" || u.Path != "/"+chatBotName || u.Query().Get("start") != link.Code || len(link.Code) < 16 {
 		t.Fatalf("link = %+v", link)
 	}
+	if n := len(link.QrRows); n < 21 || len(link.QrRows[0]) != n || strings.Trim(strings.Join(link.QrRows, ""), "01") != "" {
+		t.Fatalf("QR rows = %d (first %q)", n, link.QrRows[0])
+	}
 	if exp := link.ExpireTime.AsTime(); exp.Before(time.Now().Add(9*time.Minute)) || exp.After(time.Now().Add(11*time.Minute)) {
 		t.Fatalf("expires %v, want in 10 minutes", exp)
 	}

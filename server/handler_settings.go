@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"connectrpc.com/connect"
+	"github.com/skip2/go-qrcode"
 
 	v1 "github.com/memoria-app/memoria/gen/memoria/v1"
 	"github.com/memoria-app/memoria/gen/memoria/v1/memoriav1connect"
@@ -116,5 +117,30 @@ func (h *userSettingHandler) CreateTelegramLink(ctx context.Context, _ *connect.
 	if err != nil {
 		return nil, err
 	}
-	return connect.NewResponse(&v1.CreateTelegramLinkResponse{Url: l.URL, Code: l.Code, ExpireTime: ts(l.ExpiresAt)}), nil
+	rows, err := qrRows(l.URL)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&v1.CreateTelegramLinkResponse{Url: l.URL, Code: l.Code, ExpireTime: ts(l.ExpiresAt), QrRows: rows}), nil
+}
+
+// qrRows renders text as a QR code, one string of 0/1 per row.
+func qrRows(text string) ([]string, error) {
+	q, err := qrcode.New(text, qrcode.Medium)
+	if err != nil {
+		return nil, err
+	}
+	bits := q.Bitmap()
+	rows := make([]string, len(bits))
+	for i, row := range bits {
+		b := make([]byte, len(row))
+		for j, dark := range row {
+			b[j] = '0'
+			if dark {
+				b[j] = '1'
+			}
+		}
+		rows[i] = string(b)
+	}
+	return rows, nil
 }

@@ -301,7 +301,10 @@ type CreateTelegramLinkResponse struct {
 	// The code alone, for typing `/start <code>` by hand.
 	Code string `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
 	// When the code stops working (10 minutes after creation).
-	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	// The url as a QR code for scanning with the phone: one string per row
+	// of modules, `1` dark and `0` light, quiet zone included.
+	QrRows        []string `protobuf:"bytes,4,rep,name=qr_rows,json=qrRows,proto3" json:"qr_rows,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -357,6 +360,13 @@ func (x *CreateTelegramLinkResponse) GetExpireTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *CreateTelegramLinkResponse) GetQrRows() []string {
+	if x != nil {
+		return x.QrRows
+	}
+	return nil
+}
+
 var File_memoria_v1_user_setting_service_proto protoreflect.FileDescriptor
 
 const file_memoria_v1_user_setting_service_proto_rawDesc = "" +
@@ -374,12 +384,13 @@ const file_memoria_v1_user_setting_service_proto_rawDesc = "" +
 	"\asetting\x18\x01 \x01(\v2\x17.memoria.v1.UserSettingR\asetting\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
 	"updateMask\"\x1b\n" +
-	"\x19CreateTelegramLinkRequest\"\x7f\n" +
+	"\x19CreateTelegramLinkRequest\"\x98\x01\n" +
 	"\x1aCreateTelegramLinkResponse\x12\x10\n" +
 	"\x03url\x18\x01 \x01(\tR\x03url\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\tR\x04code\x12;\n" +
 	"\vexpire_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"expireTime*\xa4\x01\n" +
+	"expireTime\x12\x17\n" +
+	"\aqr_rows\x18\x04 \x03(\tR\x06qrRows*\xa4\x01\n" +
 	"\x14TelegramConfirmation\x12%\n" +
 	"!TELEGRAM_CONFIRMATION_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bTELEGRAM_CONFIRMATION_REPLY\x10\x01\x12\"\n" +
