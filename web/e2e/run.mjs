@@ -21,6 +21,7 @@ import { startFakeTelegram } from './lib/faketelegram.mjs';
 import { startMemoria } from './lib/memoria.mjs';
 import { killAllNow, run, stopAll } from './lib/processes.mjs';
 import composeEditDelete from './scenarios/compose-edit-delete.mjs';
+import connectTelegram from './scenarios/connect-telegram.mjs';
 import nonAdmin from './scenarios/non-admin.mjs';
 import screenshots from './scenarios/screenshots.mjs';
 import telegramStory from './scenarios/telegram-story.mjs';
@@ -31,7 +32,7 @@ const repoDir = path.resolve(webDir, '..');
 const artifactsDir = path.join(here, 'artifacts');
 
 /** @type {{name: string, description: string, run: (t: any) => Promise<void>}[]} */
-const all = [telegramStory, composeEditDelete, nonAdmin, screenshots];
+const all = [telegramStory, composeEditDelete, nonAdmin, screenshots, connectTelegram];
 
 const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('--'));
