@@ -40,8 +40,8 @@ func TestMigrationsAreIdempotent(t *testing.T) {
 			t.Fatalf("open #%d: %v", i, err)
 		}
 		v, err := db.SchemaVersion(ctx)
-		if err != nil || v != 1 {
-			t.Fatalf("schema version = %d, %v; want 1", v, err)
+		if err != nil || v != 4 {
+			t.Fatalf("schema version = %d, %v; want 4", v, err)
 		}
 		db.Close()
 	}
