@@ -462,6 +462,10 @@ func authzCases() []authzCase {
 			call: func(ctx context.Context, f *authzFixture, who caller) (any, error) {
 				return f.api(who).UserSettings.UpdateUserSetting(ctx, req(&v1.UpdateUserSettingRequest{Setting: &v1.UserSetting{Locale: "en"}, UpdateMask: mask("locale")}))
 			}},
+		{rpc: "UserSettingService/CreateTelegramLink", target: "own, bot not running", want: [4]connect.Code{UA, FP, FP, FP},
+			call: func(ctx context.Context, f *authzFixture, who caller) (any, error) {
+				return f.api(who).UserSettings.CreateTelegramLink(ctx, req(&v1.CreateTelegramLinkRequest{}))
+			}},
 
 		// BotService
 		{rpc: "BotService/GetBotStatus", target: "instance", want: [4]connect.Code{UA, PD, PD, OK},

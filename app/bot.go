@@ -23,3 +23,8 @@ func (b *botRunner) run(ctx context.Context) { b.sup.Run(ctx) }
 
 // Status implements rules.BotStatusSource.
 func (b *botRunner) Status() rules.BotStatus { return b.sup.Status() }
+
+// NotifyTelegramLinked implements rules.TelegramNotifier.
+func (b *botRunner) NotifyTelegramLinked(telegramUserID int64, username string) {
+	b.sup.NotifyTelegramLinked(telegramUserID, username)
+}

@@ -174,7 +174,8 @@ func TestTelegramOddInputDoesNotStall(t *testing.T) {
 	ls.bot.SendSticker(ls.from, telegramtest.Media{Data: []byte("webp")})
 	ls.bot.SendText(ls.from, "still alive")
 	memos := ls.s.waitMemos(ls.user, 3)
-	if memos[0].Content != "still alive" || !strings.Contains(memos[2].Content, "bad entities") || len(memos[1].Content) < len(huge)-10 {
+	// The edit of "bad entities" may or may not be applied yet.
+	if memos[0].Content != "still alive" || !strings.Contains(memos[2].Content, "bad entities") && memos[2].Content != "edited" || len(memos[1].Content) < len(huge)-10 {
 		t.Fatalf("memos: %q / %d bytes / %q", memos[0].Content, len(memos[1].Content), memos[2].Content)
 	}
 	waitReply(t, ls.bot, ls.from.ID, "can't save stickers", "photos")
@@ -185,7 +186,7 @@ func TestTelegramGroupsStaySilentTowardUnlinkedSenders(t *testing.T) {
 	group := telegramtest.Chat{ID: -100777, Type: "supergroup", Title: "Friends"}
 	stranger := telegramtest.User{ID: 999111, FirstName: "Stranger"}
 	ls.bot.SendTextIn(group, stranger, "hi all")
-	ls.bot.SendTextIn(group, ls.from, "from the linked user in a group")
+	ls.bot.SendTextIn(group, ls.from, "from the linked user in a group @failures_bot")
 	memos := ls.s.waitMemos(ls.user, 1)
 	if memos[0].Content != "from the linked user in a group" {
 		t.Fatalf("memo = %q", memos[0].Content)

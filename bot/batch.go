@@ -40,12 +40,39 @@ type prepared struct {
 	result    store.IngestResult
 	commitErr error
 	refused   string // why the rules refused the message, for the reply
+
+	act      action          // what the update asks for (see classify)
+	prefs    rules.ChatPrefs // the linked sender's
+	appendTo int64           // the memo a reply adds to
 }
 
-// userCache resolves Telegram senders once per batch.
+// userCache resolves Telegram senders (and their chat preferences) once
+// per batch.
 type userCache struct {
-	mu sync.Mutex
-	m  map[int64]*store.User
+	mu    sync.Mutex
+	m     map[int64]*store.User
+	prefs map[int64]rules.ChatPrefs
+}
+
+func newUserCache() *userCache {
+	return &userCache{m: map[int64]*store.User{}, prefs: map[int64]rules.ChatPrefs{}}
+}
+
+func (h *batchHandler) prefsOf(ctx context.Context, c *userCache, u store.User) (rules.ChatPrefs, error) {
+	c.mu.Lock()
+	p, ok := c.prefs[u.ID]
+	c.mu.Unlock()
+	if ok {
+		return p, nil
+	}
+	p, err := h.p.sup.rules.TelegramPrefs(rules.WithActor(ctx, &rules.Actor{User: u, Source: store.SourceTelegram}))
+	if err != nil {
+		return p, err
+	}
+	c.mu.Lock()
+	c.prefs[u.ID] = p
+	c.mu.Unlock()
+	return p, nil
 }
 
 func (h *batchHandler) lookup(ctx context.Context, c *userCache, telegramID int64) (*store.User, error) {
@@ -81,7 +108,16 @@ func (h *batchHandler) handle(ctx context.Context, raws []json.RawMessage) (int6
 	}
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	cache := &userCache{m: map[int64]*store.User{}}
+	cache := newUserCache()
+	// Button presses run at once, beside the messages; the offset waits
+	// for them.
+	var presses sync.WaitGroup
+	defer presses.Wait()
+	for _, it := range items {
+		if cb := it.in.callback; cb != nil {
+			presses.Go(func() { h.handleCallback(ctx, cache, cb) })
+		}
+	}
 	sem := make(chan struct{}, h.p.sup.opts.Prefetch)
 	all := items // handle may shorten items; the launcher keeps the whole batch
 	go func() {
@@ -171,26 +207,32 @@ func (h *batchHandler) commitAll(ctx context.Context, items []*prepared) int {
 			h.p.log.Error("update not committed", "update_id", it.in.updateID, "err", it.commitErr)
 			continue
 		}
-		h.reply(it)
+		h.reply(ctx, it)
 	}
 	return failed
 }
 
-// operation is what an update asks of the rules, if anything.
+// operation is what an update asks of the rules, if anything: a memo
+// (or an addition to one) for a message to save, the ingest key alone for
+// a command (so that a redelivered command is not run twice).
 func (h *batchHandler) operation(it *prepared) (rules.IngestItem, bool) {
 	in := it.in
 	if in.message == nil || it.user == nil || it.dup {
 		return rules.IngestItem{}, false
 	}
 	actor := &rules.Actor{User: *it.user, Source: store.SourceTelegram}
-	if in.unsupported != "" {
+	switch {
+	case it.act == actCommand || (it.act == actSave && in.unsupported != ""):
 		return rules.IngestItem{Actor: actor, Input: rules.IngestInput{Key: it.key, NoMemo: true}}, true
+	case it.act != actSave:
+		return rules.IngestItem{}, false
 	}
 	content := in.content
 	if content == "" && len(it.files) == 0 && len(it.failed) > 0 && in.mediaGroupID == "" {
 		content = "_(" + it.failed[0].name + " could not be saved from Telegram)_"
 	}
-	input := rules.IngestInput{Key: it.key, Content: content, Staged: it.files}
+	input := rules.IngestInput{Key: it.key, Content: content, Staged: it.files,
+		Chat: rules.ChatIngest{MessageKey: it.key, Part: in.content, AppendTo: it.appendTo}}
 	if in.mediaGroupID != "" {
 		input.GroupKey = albumKey(h.p.botID, in)
 	}
@@ -218,18 +260,25 @@ func (h *batchHandler) retryRefused(ctx context.Context, it *prepared, op rules.
 	it.refused = reason
 }
 
-// reply queues what the sender of a committed update should hear.
-func (h *batchHandler) reply(it *prepared) {
+// reply queues what the sender of a committed update should hear, and
+// runs what comes after the commit (commands, edits).
+func (h *batchHandler) reply(ctx context.Context, it *prepared) {
 	in := it.in
-	send := func(text string, confirm bool) {
-		h.p.sender.enqueue(outMessage{chatID: in.chatID, replyTo: in.messageID, text: text, confirm: confirm})
+	send := func(text string) {
+		h.p.sender.enqueue(outMessage{chatID: in.chatID, replyTo: in.messageID, text: text})
 	}
 	switch {
-	case in.message == nil:
-		h.p.log.Debug("update skipped", "update_id", in.updateID, "reason", in.skip)
+	case it.act == actSkip:
+		h.p.log.Debug("update skipped", "update_id", in.updateID, "reason", orDefault(in.skip, "not for the bot"))
 	case it.user == nil:
-		if !in.private {
+		if !in.private || it.act == actEdit {
 			return // groups: stay silent toward unlinked senders
+		}
+		if it.act == actCommand && (in.command == "start" || in.command == "help") {
+			for _, text := range h.runCommand(ctx, it) {
+				send(text)
+			}
+			return
 		}
 		if in.mediaGroupID != "" {
 			if h.unlinkedAlbums[in.mediaGroupID] {
@@ -240,19 +289,44 @@ func (h *batchHandler) reply(it *prepared) {
 			}
 			h.unlinkedAlbums[in.mediaGroupID] = true
 		}
-		send(replyUnlinked(in.fromID), false)
+		send(replyUnlinked(in.fromID))
+	case it.act == actEdit:
+		h.applyEdit(ctx, it)
 	case it.dup || it.result.Duplicate:
+	case it.act == actCommand:
+		for _, text := range h.runCommand(ctx, it) {
+			send(text)
+		}
 	case it.refused != "":
-		send(replyNotSaved+it.refused, false)
+		send(replyNotSaved + it.refused)
 	case in.unsupported != "":
-		send(replyUnsupported(in.unsupported), false)
+		send(replyUnsupported(in.unsupported))
 	default:
-		if !it.result.Appended {
-			send(replySaved(1, in.mediaGroupID != ""), true)
-		}
+		h.confirm(it)
 		if len(it.failed) > 0 {
-			send(replyFilesFailed(it.failed), false)
+			send(replyFilesFailed(it.failed))
 		}
+	}
+}
+
+// confirm queues the confirmation of a saved message in the sender's
+// style. An album is confirmed once, for its first item.
+func (h *batchHandler) confirm(it *prepared) {
+	in := it.in
+	grew := it.appendTo != 0 && it.result.Appended && it.result.Memo.ID == it.appendTo
+	if it.result.Appended && !grew {
+		return // a later item of an album
+	}
+	switch it.prefs.Confirmation {
+	case store.ConfirmSilent:
+	case store.ConfirmReaction:
+		h.p.sender.enqueue(outMessage{chatID: in.chatID, replyTo: in.messageID, reaction: true})
+	default:
+		cm := confirmedFrom(it.result.Memo)
+		cm.appended, cm.album = grew, in.mediaGroupID != ""
+		h.p.sender.enqueue(outMessage{chatID: in.chatID, replyTo: in.messageID, confirm: true,
+			memos: []confirmedMemo{cm}, base: it.prefs.InstanceURL,
+			actor: &rules.Actor{User: *it.user, Source: store.SourceTelegram}})
 	}
 }
 
@@ -264,13 +338,32 @@ func (h *batchHandler) prepare(ctx context.Context, cache *userCache, it *prepar
 		return
 	}
 	it.key = messageKey(h.p.botID, in)
+	it.act = h.classify(&it.in)
+	in = it.in
+	if it.act == actSkip {
+		return
+	}
 	u, err := h.lookup(ctx, cache, in.fromID)
 	if err != nil {
 		it.err = err
 		return
 	}
 	it.user = u
-	if u == nil || in.unsupported != "" || len(in.files) == 0 {
+	if u == nil {
+		return
+	}
+	if it.prefs, err = h.prefsOf(ctx, cache, *u); err != nil {
+		it.err = err
+		return
+	}
+	if it.act != actSave || in.unsupported != "" {
+		return
+	}
+	if it.appendTo, err = h.replyTarget(ctx, *u, in); err != nil {
+		it.err = err
+		return
+	}
+	if len(in.files) == 0 {
 		return
 	}
 	// Skip downloads for an update that was committed before a crash.

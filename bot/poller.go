@@ -25,6 +25,8 @@ type poller struct {
 	log    *slog.Logger
 	sender *sender
 	botID  int64
+	// username is the bot's @name without '@', from getMe.
+	username string
 }
 
 func newPoller(s *Supervisor, ep tgtoken.Endpoint) *poller {
@@ -93,6 +95,7 @@ func (p *poller) run(ctx context.Context) {
 	}
 	p.botID = me.Id
 	p.log = p.log.With("username", me.Username)
+	p.username = me.Username
 	p.sender = newSender(p)
 	senderDone := make(chan struct{})
 	go func() {
@@ -100,6 +103,9 @@ func (p *poller) run(ctx context.Context) {
 		p.sender.run(ctx)
 	}()
 	defer func() { <-senderDone }()
+	p.sup.active.Store(p.sender)
+	defer p.sup.active.CompareAndSwap(p.sender, nil)
+	go p.registerCommands(ctx)
 	p.sup.status.set(rules.BotRunning, me.Username, "")
 	p.log.Info("telegram bot running")
 	p.poll(ctx, me.Username, transient, rejected, conflict)

@@ -20,16 +20,6 @@ func replyUnsupported(kind string) string {
 	return fmt.Sprintf("Sorry, I can't save %s. I can save %s.", kind, supportedKinds)
 }
 
-func replySaved(n int, album bool) string {
-	switch {
-	case n > 1:
-		return fmt.Sprintf("✅ Saved %d messages to Memoria.", n)
-	case album:
-		return "✅ Saved the album to Memoria."
-	}
-	return "✅ Saved to Memoria."
-}
-
 // failedFile is a file that could not be stored, with a reason for the user.
 type failedFile struct {
 	name, reason string
@@ -47,3 +37,24 @@ func replyFilesFailed(files []failedFile) string {
 }
 
 const replyNotSaved = "⚠️ Sorry, I could not save that message: "
+
+func replyLinked(username string) string {
+	return fmt.Sprintf("🔗 This Telegram account is now linked to the Memoria user %s. What you send me becomes their memos; /help lists what else I can do, /unlink undoes the link.", username)
+}
+
+const replyHelp = `I save what you send me to Memoria: text (with formatting), photos and albums, documents, videos, audio, voice messages and video notes.
+
+After each saved message I reply with the memo's link and buttons: Private / Protected / Public (the current one is marked ✓), Pin or Unpin, and Delete.
+Reply to a saved message (or to my confirmation) to add to that memo; edit a message to update its memo.
+
+/search <words> — your memos that contain the words
+/recent [n] — your n newest memos (default 5, at most 20)
+/tags — your tags, most used first
+/undo — delete the memo made from your latest message
+/unlink — unlink this Telegram account from Memoria
+/notify — notifications (not available yet)
+/help — this text
+
+In groups I save a linked member's message only when it mentions me, replies to one of my messages, or is /save (its own text, or the message it replies to).`
+
+const replyInternal = "⚠️ Something went wrong on the Memoria server; please try again later."

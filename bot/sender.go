@@ -6,17 +6,24 @@ import (
 	"time"
 
 	"github.com/PaulSonOfLars/gotgbot/v2"
+
+	"github.com/memoria-app/memoria/rules"
 )
 
 // outMessage is a reply to send.
 type outMessage struct {
 	chatID, replyTo int64
 	text            string
-	// confirm marks a "saved" confirmation: consecutive confirmations to
-	// one chat merge into one message, so a burst of messages gets a few
-	// replies instead of a queue that takes hours to drain.
+	// confirm marks a "saved" confirmation of memos: consecutive
+	// confirmations to one chat merge into one message listing each memo,
+	// so a burst of messages gets a few replies instead of a queue that
+	// takes hours to drain. A confirmation of one memo has its buttons.
 	confirm bool
-	count   int
+	memos   []confirmedMemo
+	base    string       // the instance URL for links
+	actor   *rules.Actor // whose memos: the confirmation is recorded for them
+	// reaction asks for a 👍 on message replyTo instead of a message.
+	reaction bool
 }
 
 // maxQueuedPerChat bounds a chat's queue; beyond it the oldest
@@ -39,16 +46,12 @@ func newSender(p *poller) *sender {
 }
 
 func (s *sender) enqueue(m outMessage) {
-	if m.count == 0 {
-		m.count = 1
-	}
 	s.mu.Lock()
 	q := s.q[m.chatID]
 	if n := len(q); m.confirm && n > 0 && q[n-1].confirm {
 		last := &q[n-1]
-		last.count += m.count
+		last.memos = append(last.memos, m.memos...)
 		last.replyTo = m.replyTo
-		last.text = replySaved(last.count, false)
 	} else {
 		q = append(q, m)
 		if len(q) > maxQueuedPerChat {
@@ -130,10 +133,44 @@ func (s *sender) run(ctx context.Context) {
 		s.send(ctx, m)
 		now := time.Now()
 		globalNext = now.Add(o.SendGlobalInterval)
-		s.mu.Lock()
-		s.next[chat] = now.Add(o.SendInterval)
-		s.mu.Unlock()
+		if !m.reaction { // a reaction is no new message in the chat
+			s.mu.Lock()
+			s.next[chat] = now.Add(o.SendInterval)
+			s.mu.Unlock()
+		}
 	}
+}
+
+// deliver makes one Bot API call for m.
+func (s *sender) deliver(ctx context.Context, m outMessage) error {
+	if m.reaction {
+		_, err := s.p.bot.SetMessageReactionWithContext(ctx, m.chatID, m.replyTo, &gotgbot.SetMessageReactionOpts{
+			Reaction: []gotgbot.ReactionType{gotgbot.ReactionTypeEmoji{Emoji: "👍"}},
+		})
+		return err
+	}
+	opts := &gotgbot.SendMessageOpts{
+		LinkPreviewOptions: &gotgbot.LinkPreviewOptions{IsDisabled: true},
+	}
+	if m.replyTo != 0 {
+		opts.ReplyParameters = &gotgbot.ReplyParameters{MessageId: m.replyTo, AllowSendingWithoutReply: true}
+	}
+	text := m.text
+	if m.confirm {
+		text = confirmText(m.memos, m.base)
+		if len(m.memos) == 1 {
+			opts.ReplyMarkup = confirmKeyboard(m.memos[0])
+		}
+	}
+	sent, err := s.p.bot.SendMessageWithContext(ctx, m.chatID, text, opts)
+	if err == nil && m.confirm && len(m.memos) == 1 && m.actor != nil {
+		// A reply to this confirmation adds to the memo.
+		actx := rules.WithActor(ctx, m.actor)
+		if rerr := s.p.sup.rules.RecordTelegramConfirmation(actx, messageKeyOf(s.p.botID, m.chatID, sent.MessageId), m.memos[0].id); rerr != nil {
+			s.p.log.Debug("confirmation not recorded", "memo", m.memos[0].id, "err", rerr)
+		}
+	}
+	return err
 }
 
 // send delivers one message, retrying transient failures a few times; a
@@ -141,10 +178,7 @@ func (s *sender) run(ctx context.Context) {
 func (s *sender) send(ctx context.Context, m outMessage) {
 	bo := &backoff{min: s.p.sup.opts.TransientBackoff[0], max: s.p.sup.opts.TransientBackoff[1]}
 	for attempt := 0; attempt < 5; attempt++ {
-		_, err := s.p.bot.SendMessageWithContext(ctx, m.chatID, m.text, &gotgbot.SendMessageOpts{
-			ReplyParameters:    &gotgbot.ReplyParameters{MessageId: m.replyTo, AllowSendingWithoutReply: true},
-			LinkPreviewOptions: &gotgbot.LinkPreviewOptions{IsDisabled: true},
-		})
+		err := s.deliver(ctx, m)
 		if err == nil || ctx.Err() != nil {
 			return
 		}

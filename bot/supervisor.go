@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/memoria-app/memoria/rules"
@@ -20,6 +21,25 @@ type Rules interface {
 	StageFile(in rules.ResourceInput) (rules.StagedFile, error)
 	DiscardStaged(files ...rules.StagedFile)
 	MaxUploadBytes() int64
+	ChatRules
+}
+
+// ChatRules are the rules behind the chat: buttons, commands, linking,
+// edits and replies; *rules.Rules. All but RedeemTelegramLink act for the
+// actor in ctx (the linked sender).
+type ChatRules interface {
+	GetMemo(ctx context.Context, id int64) (store.Memo, error)
+	UpdateMemo(ctx context.Context, id int64, p rules.MemoPatch) (store.Memo, error)
+	DeleteMemo(ctx context.Context, id int64) error
+	ListMemos(ctx context.Context, filter string, size int32, pageToken string) ([]store.Memo, string, error)
+	TelegramPrefs(ctx context.Context) (rules.ChatPrefs, error)
+	TelegramMessage(ctx context.Context, key string) (store.ExternalMessage, error)
+	RecordTelegramConfirmation(ctx context.Context, key string, memoID int64) error
+	UndoTelegram(ctx context.Context, prefix string) (store.Memo, error)
+	EditFromTelegram(ctx context.Context, key, part string) (store.Memo, bool, error)
+	ListTags(ctx context.Context) ([]store.TagCount, error)
+	RedeemTelegramLink(ctx context.Context, code string, telegramUserID int64) (store.User, error)
+	UnlinkTelegram(ctx context.Context) error
 }
 
 // Settings is the settings feed; *store.DB.
@@ -116,6 +136,9 @@ type Supervisor struct {
 	opts     Options
 	log      *slog.Logger
 	status   *statusBox
+	// active is the running poller's sender (nil while none runs), for
+	// messages that do not answer an update (link notices).
+	active atomic.Pointer[sender]
 }
 
 // New builds a supervisor; Run starts it.
@@ -125,6 +148,17 @@ func New(rules Rules, settings Settings, cursors Cursors, opts Options) *Supervi
 		rules: rules, settings: settings, cursors: cursors, opts: opts,
 		log: opts.Logger.With("component", "telegram"), status: newStatusBox(),
 	}
+}
+
+// NotifyTelegramLinked tells a Telegram account which Memoria user it is
+// now linked to (rules.TelegramNotifier). Without a running bot the
+// notice is dropped.
+func (s *Supervisor) NotifyTelegramLinked(telegramUserID int64, username string) {
+	if snd := s.active.Load(); snd != nil {
+		snd.enqueue(outMessage{chatID: telegramUserID, text: replyLinked(username)})
+		return
+	}
+	s.log.Info("link notice not sent: the bot is not running", "telegram_user", telegramUserID)
 }
 
 // Status reports the runner's state for BotService.GetBotStatus.

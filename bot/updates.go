@@ -31,6 +31,27 @@ type incoming struct {
 	content                   string
 	files                     []fileRef
 	unsupported               string // a kind the bot does not store, e.g. "sticker"
+
+	// edited marks an edited_message (message holds the new version).
+	edited bool
+	// replyTo is the message this one replies to, if any.
+	replyTo *gotgbot.Message
+	// command is a leading bot command without '/' (lower-cased), with
+	// the bot it names after '@' ("" for none) and the text after it.
+	command, commandBot, args string
+	// callback is a button press (message is nil then).
+	callback *callbackIn
+}
+
+// callbackIn is a callback query: a press on an inline keyboard button.
+type callbackIn struct {
+	id     string
+	fromID int64
+	data   string
+	// chatID and messageID locate the message with the keyboard (0 when
+	// Telegram did not include it); text is its text.
+	chatID, messageID int64
+	text              string
 }
 
 // decodeUpdate decodes one raw update. It never fails: an update that does
@@ -46,7 +67,20 @@ func decodeUpdate(raw json.RawMessage) incoming {
 		return incoming{updateID: id.UpdateID, skip: "undecodable update: " + err.Error()}
 	}
 	in := incoming{updateID: u.UpdateId}
+	if q := u.CallbackQuery; q != nil {
+		in.callback = &callbackIn{id: q.Id, fromID: q.From.Id, data: q.Data}
+		if q.Message != nil {
+			in.callback.chatID, in.callback.messageID = q.Message.GetChat().Id, q.Message.GetMessageId()
+			if mm, ok := q.Message.(gotgbot.Message); ok {
+				in.callback.text = mm.Text
+			}
+		}
+		return in
+	}
 	m := u.Message
+	if m == nil && u.EditedMessage != nil {
+		m, in.edited = u.EditedMessage, true
+	}
 	switch {
 	case m == nil:
 		in.skip = "update kind not handled: " + updateKind(raw)
@@ -59,23 +93,62 @@ func decodeUpdate(raw json.RawMessage) incoming {
 	in.chatID, in.fromID, in.messageID = m.Chat.Id, m.From.Id, m.MessageId
 	in.private = m.Chat.Type == "private"
 	in.mediaGroupID = m.MediaGroupId
+	in.replyTo = m.ReplyToMessage
+	in.command, in.commandBot, in.args = parseCommand(m.Text, m.Entities)
+	in.content, in.files, in.unsupported = messageContent(m)
+	return in
+}
+
+// messageContent is what a message stores: its text or caption as
+// Markdown (after where it was forwarded from), its files, or the name of
+// a kind the bot does not store.
+func messageContent(m *gotgbot.Message) (content string, files []fileRef, unsupported string) {
 	text, entities := m.Text, m.Entities
 	if text == "" {
 		text, entities = m.Caption, m.CaptionEntities
 	}
-	in.content = EntitiesToMarkdown(text, entities)
+	content = EntitiesToMarkdown(text, entities)
 	if fwd := forwardLine(m); fwd != "" {
-		if in.content == "" {
-			in.content = fwd
+		if content == "" {
+			content = fwd
 		} else {
-			in.content = fwd + "\n\n" + in.content
+			content = fwd + "\n\n" + content
 		}
 	}
-	in.files, in.unsupported = attachments(m)
-	if in.unsupported == "" && in.content == "" && len(in.files) == 0 {
-		in.unsupported = "this kind of message"
+	files, unsupported = attachments(m)
+	if unsupported == "" && content == "" && len(files) == 0 {
+		unsupported = "this kind of message"
 	}
-	return in
+	return content, files, unsupported
+}
+
+// parseCommand splits a message that starts with a bot command
+// (https://core.telegram.org/bots/api#messageentity, bot_command at offset
+// 0) into the command (lower-cased, without '/'), the bot named after '@'
+// and the rest of the text.
+func parseCommand(text string, entities []gotgbot.MessageEntity) (cmd, bot, args string) {
+	if !strings.HasPrefix(text, "/") {
+		return "", "", ""
+	}
+	isCommand := false
+	for _, e := range entities {
+		if e.Type == "bot_command" && e.Offset == 0 {
+			isCommand = true
+		}
+	}
+	if !isCommand && len(entities) > 0 {
+		return "", "", ""
+	}
+	head, rest, _ := strings.Cut(text, " ")
+	if i := strings.IndexAny(head, "\n\t"); i >= 0 {
+		head, rest = head[:i], head[i+1:]+" "+rest
+	}
+	head = strings.TrimPrefix(head, "/")
+	head, bot, _ = strings.Cut(head, "@")
+	if head == "" || len(head) > 64 {
+		return "", "", ""
+	}
+	return strings.ToLower(head), bot, strings.TrimSpace(rest)
 }
 
 // updateKind names the first field of an update other than update_id.
@@ -198,9 +271,16 @@ func forwardLine(m *gotgbot.Message) string {
 
 // ingest keys: one per message (so a redelivered update, whatever its id,
 // is recognised) and one per album.
-func messageKey(botID int64, in incoming) string {
-	return "telegram:" + strconv.FormatInt(botID, 10) + ":msg:" + strconv.FormatInt(in.chatID, 10) + ":" + strconv.FormatInt(in.messageID, 10)
+func messageKey(botID int64, in incoming) string { return messageKeyOf(botID, in.chatID, in.messageID) }
+
+// messageKeyOf names any message of a chat (the user's or the bot's): the
+// ingest key of a user's message, and the key of the message ↔ memo map.
+func messageKeyOf(botID, chatID, messageID int64) string {
+	return messagePrefix(botID) + strconv.FormatInt(chatID, 10) + ":" + strconv.FormatInt(messageID, 10)
 }
+
+// messagePrefix starts the keys of every message of one bot.
+func messagePrefix(botID int64) string { return "telegram:" + strconv.FormatInt(botID, 10) + ":msg:" }
 
 func albumKey(botID int64, in incoming) string {
 	return "telegram:" + strconv.FormatInt(botID, 10) + ":album:" + strconv.FormatInt(in.chatID, 10) + ":" + in.mediaGroupID

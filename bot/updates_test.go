@@ -19,6 +19,8 @@ func TestDecodeUpdate(t *testing.T) {
 		content     string
 		files       []string // name|mime
 		unsupported string
+		edited      bool
+		command     string // command|bot|args
 	}{
 		"text": {
 			raw:     `{"update_id":7,"message":{"message_id":1,"date":1,"chat":{"id":5,"type":"private"},"from":{"id":5,"is_bot":false,"first_name":"A"},"text":"hi **there**"}}`,
@@ -57,10 +59,22 @@ func TestDecodeUpdate(t *testing.T) {
 			wantID:  13,
 			content: "Forwarded from [Daily](https://t.me/daily/42)\n\nnews",
 		},
-		"edited message is skipped": {
-			raw:      `{"update_id":14,"edited_message":{"message_id":7,"date":1,"chat":{"id":5,"type":"private"},"from":{"id":5,"is_bot":false,"first_name":"A"},"text":"x"}}`,
-			wantID:   14,
-			wantSkip: true,
+		"edited message is an edit": {
+			raw:     `{"update_id":14,"edited_message":{"message_id":7,"date":1,"edit_date":2,"chat":{"id":5,"type":"private"},"from":{"id":5,"is_bot":false,"first_name":"A"},"text":"x"}}`,
+			wantID:  14,
+			content: "x",
+			edited:  true,
+		},
+		"command with a bot name and arguments": {
+			raw:     `{"update_id":19,"message":{"message_id":9,"date":1,"chat":{"id":5,"type":"private"},"from":{"id":5,"is_bot":false,"first_name":"A"},"text":"/Search@memoria_bot  two words","entities":[{"type":"bot_command","offset":0,"length":19}]}}`,
+			wantID:  19,
+			content: "/Search@memoria_bot  two words",
+			command: "search|memoria_bot|two words",
+		},
+		"slash text that is no command entity": {
+			raw:     `{"update_id":20,"message":{"message_id":10,"date":1,"chat":{"id":5,"type":"private"},"from":{"id":5,"is_bot":false,"first_name":"A"},"text":"/etc/hosts is a file","entities":[{"type":"code","offset":0,"length":10}]}}`,
+			wantID:  20,
+			content: "`/etc/hosts` is a file",
 		},
 		"unknown update kind is skipped": {
 			raw:      `{"update_id":15,"something_new":{"x":1}}`,
@@ -94,6 +108,12 @@ func TestDecodeUpdate(t *testing.T) {
 			}
 			if c.wantSkip {
 				return
+			}
+			if in.edited != c.edited {
+				t.Errorf("edited = %v, want %v", in.edited, c.edited)
+			}
+			if got := in.command + "|" + in.commandBot + "|" + in.args; c.command != "" && got != c.command || c.command == "" && in.command != "" {
+				t.Errorf("command = %q, want %q", got, c.command)
 			}
 			if name == "entities out of range do not break the text" {
 				if !strings.Contains(strings.ReplaceAll(strings.ReplaceAll(in.content, "*", ""), "_", ""), "abc") {
@@ -133,19 +153,13 @@ func TestLargestPhotoUsesSizeFields(t *testing.T) {
 	}
 }
 
-func TestSenderMergesConfirmations(t *testing.T) {
-	s := newSender(nil)
-	for i := 1; i <= 5; i++ {
-		s.enqueue(outMessage{chatID: 1, replyTo: int64(i), text: replySaved(1, false), confirm: true})
-	}
-	s.enqueue(outMessage{chatID: 1, replyTo: 6, text: "other"})
-	s.enqueue(outMessage{chatID: 1, replyTo: 7, text: replySaved(1, false), confirm: true})
-	q := s.q[1]
-	if len(q) != 3 {
-		t.Fatalf("queue = %d messages, want 3 (merged, other, single)", len(q))
-	}
-	if q[0].count != 5 || q[0].replyTo != 5 || !strings.Contains(q[0].text, "5 messages") {
-		t.Fatalf("merged confirmation = %+v", q[0])
+func TestDecodeCallbackQuery(t *testing.T) {
+	raw := `{"update_id":30,"callback_query":{"id":"cb1","from":{"id":5,"is_bot":false,"first_name":"A"},"chat_instance":"x","data":"1:pin:3",
+		"message":{"message_id":11,"date":1,"chat":{"id":5,"type":"private"},"from":{"id":99,"is_bot":true,"first_name":"B"},"text":"✅ Saved\nPrivate"}}}`
+	in := decodeUpdate(json.RawMessage(raw))
+	cb := in.callback
+	if in.message != nil || cb == nil || cb.id != "cb1" || cb.fromID != 5 || cb.data != "1:pin:3" || cb.chatID != 5 || cb.messageID != 11 || !strings.HasPrefix(cb.text, "✅ Saved") {
+		t.Fatalf("callback = %+v (message %v)", cb, in.message)
 	}
 }
 

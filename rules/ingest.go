@@ -19,6 +19,9 @@ type IngestInput struct {
 	Content string
 	Staged  []StagedFile
 	NoMemo  bool
+	// Chat is what a chat message adds (reply-append, the message map);
+	// see telegram_ingest.go.
+	Chat ChatIngest
 }
 
 // StagedFile is a file written ahead of the Ingest that attaches it.
@@ -135,6 +138,9 @@ func (r *Rules) prepareIngest(ctx context.Context, it IngestItem, visibility map
 	}
 	for _, f := range in.Staged {
 		req.Resources = append(req.Resources, f.res)
+	}
+	if err := r.chatIngest(ctx, a, in, &req); err != nil {
+		return store.Ingest{}, staged, err
 	}
 	return req, staged, nil
 }

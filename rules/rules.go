@@ -35,6 +35,7 @@ type Rules struct {
 	auth  *authCache
 	vis   *visibilityCache
 	pw    *passwordPool
+	chat  *chatPrefsCache
 
 	botMu sync.Mutex
 	bot   BotStatusSource
@@ -55,7 +56,8 @@ func NewRules(db *store.DB, dataDir string, cfg Config) (*Rules, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Rules{db: db, files: fs, cfg: cfg, auth: newAuthCache(), vis: newVisibilityCache(), pw: newPasswordPool(cfg.PasswordWorkers)}, nil
+	return &Rules{db: db, files: fs, cfg: cfg, auth: newAuthCache(), vis: newVisibilityCache(),
+		pw: newPasswordPool(cfg.PasswordWorkers), chat: newChatPrefsCache()}, nil
 }
 
 // MaxUploadBytes is the configured resource size limit.

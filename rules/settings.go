@@ -82,9 +82,23 @@ func (r *Rules) UpdateSystemSettings(ctx context.Context, p SystemPatch) (store.
 
 // UserSettingsPatch names the user settings to change; nil fields stay.
 type UserSettingsPatch struct {
-	TelegramUserID    *int64
-	DefaultVisibility *store.Visibility
-	Locale            *string
+	TelegramUserID       *int64
+	DefaultVisibility    *store.Visibility
+	Locale               *string
+	TelegramConfirmation *store.Confirmation
+	TelegramTag          *string
+}
+
+// validTelegramTag checks a telegramTag setting: empty, or one tag
+// (without '#') as ExtractTags reads it.
+func validTelegramTag(tag string) error {
+	if tag == "" {
+		return nil
+	}
+	if t := ExtractTags("#" + tag); len(t) != 1 || t[0] != tag {
+		return invalid("telegram_tag must be one tag without '#' (letters, digits, _ - /), e.g. telegram")
+	}
+	return nil
 }
 
 // GetUserSettings returns the actor's settings.
@@ -123,10 +137,27 @@ func (r *Rules) UpdateUserSettings(ctx context.Context, p UserSettingsPatch) (st
 	if p.Locale != nil && (utf8.RuneCountInString(*p.Locale) > 16 || !utf8.ValidString(*p.Locale)) {
 		return store.UserSettings{}, invalid("locale must be a language tag of at most 16 characters, e.g. en")
 	}
+	if c := p.TelegramConfirmation; c != nil && *c != store.ConfirmReply && *c != store.ConfirmReaction && *c != store.ConfirmSilent {
+		return store.UserSettings{}, invalid("telegram_confirmation must be TELEGRAM_CONFIRMATION_REPLY, TELEGRAM_CONFIRMATION_REACTION or TELEGRAM_CONFIRMATION_SILENT")
+	}
+	if p.TelegramTag != nil {
+		if err := validTelegramTag(*p.TelegramTag); err != nil {
+			return store.UserSettings{}, err
+		}
+	}
 	defer r.vis.forget(a.User.ID)
+	defer r.chat.forget(a.User.ID)
+	var before int64
 	s, err := r.db.UpdateUserSettings(ctx, a.User.ID, func(s *store.UserSettings) error {
+		before = s.TelegramUserID
 		if p.TelegramUserID != nil {
 			s.TelegramUserID = *p.TelegramUserID
+		}
+		if p.TelegramConfirmation != nil {
+			s.TelegramConfirmation = *p.TelegramConfirmation
+		}
+		if p.TelegramTag != nil {
+			s.TelegramTag = *p.TelegramTag
 		}
 		if p.DefaultVisibility != nil {
 			s.DefaultVisibility = *p.DefaultVisibility
@@ -138,6 +169,9 @@ func (r *Rules) UpdateUserSettings(ctx context.Context, p UserSettingsPatch) (st
 	})
 	if errors.Is(err, store.ErrConflict) && p.TelegramUserID != nil {
 		return store.UserSettings{}, Errorf(CodeAlreadyExists, "telegram_user_id: Telegram user id %d is already linked to another user", *p.TelegramUserID)
+	}
+	if err == nil && s.TelegramUserID != 0 && s.TelegramUserID != before {
+		r.notifyLinked(s.TelegramUserID, a.User.Username)
 	}
 	return s, err
 }

@@ -126,7 +126,28 @@ func settingsToProto(s store.SystemSettings) *v1.SystemSetting {
 func userSettingsToProto(s store.UserSettings) *v1.UserSetting {
 	return &v1.UserSetting{
 		TelegramUserId: s.TelegramUserID, DefaultVisibility: visibilityToProto[s.DefaultVisibility], Locale: s.Locale,
+		TelegramConfirmation: confirmationToProto[s.TelegramConfirmation], TelegramTag: s.TelegramTag,
 	}
+}
+
+var confirmationToProto = map[store.Confirmation]v1.TelegramConfirmation{
+	store.ConfirmReply:    v1.TelegramConfirmation_TELEGRAM_CONFIRMATION_REPLY,
+	store.ConfirmReaction: v1.TelegramConfirmation_TELEGRAM_CONFIRMATION_REACTION,
+	store.ConfirmSilent:   v1.TelegramConfirmation_TELEGRAM_CONFIRMATION_SILENT,
+}
+
+// confirmationFromProto maps a TelegramConfirmation; UNSPECIFIED is the
+// default, REPLY.
+func confirmationFromProto(c v1.TelegramConfirmation) (store.Confirmation, error) {
+	if c == v1.TelegramConfirmation_TELEGRAM_CONFIRMATION_UNSPECIFIED {
+		return store.ConfirmReply, nil
+	}
+	for s, p := range confirmationToProto {
+		if p == c {
+			return s, nil
+		}
+	}
+	return "", invalid("telegram_confirmation %d is not a known TelegramConfirmation", c)
 }
 
 // nameID parses a resource name of the given collection for a request

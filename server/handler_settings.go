@@ -2,8 +2,10 @@ package server
 
 import (
 	"context"
+	"strings"
 
 	"connectrpc.com/connect"
+	"github.com/skip2/go-qrcode"
 
 	v1 "github.com/memoria-app/memoria/gen/memoria/v1"
 	"github.com/memoria-app/memoria/gen/memoria/v1/memoriav1connect"
@@ -70,7 +72,7 @@ func (h *userSettingHandler) GetUserSetting(ctx context.Context, _ *connect.Requ
 }
 
 func (h *userSettingHandler) UpdateUserSetting(ctx context.Context, req *connect.Request[v1.UpdateUserSettingRequest]) (*connect.Response[v1.UserSetting], error) {
-	paths, err := maskPaths(req.Msg.GetUpdateMask(), "telegram_user_id", "default_visibility", "locale")
+	paths, err := maskPaths(req.Msg.GetUpdateMask(), "telegram_user_id", "default_visibility", "locale", "telegram_confirmation", "telegram_tag")
 	if err != nil {
 		return nil, err
 	}
@@ -92,9 +94,53 @@ func (h *userSettingHandler) UpdateUserSetting(ctx context.Context, req *connect
 	if paths["locale"] {
 		p.Locale = &s.Locale
 	}
+	if paths["telegram_confirmation"] {
+		c, err := confirmationFromProto(s.GetTelegramConfirmation())
+		if err != nil {
+			return nil, err
+		}
+		p.TelegramConfirmation = &c
+	}
+	if paths["telegram_tag"] {
+		tag := strings.TrimPrefix(s.TelegramTag, "#")
+		p.TelegramTag = &tag
+	}
 	out, err := h.r.UpdateUserSettings(ctx, p)
 	if err != nil {
 		return nil, err
 	}
 	return connect.NewResponse(userSettingsToProto(out)), nil
+}
+
+func (h *userSettingHandler) CreateTelegramLink(ctx context.Context, _ *connect.Request[v1.CreateTelegramLinkRequest]) (*connect.Response[v1.CreateTelegramLinkResponse], error) {
+	l, err := h.r.CreateTelegramLink(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := qrRows(l.URL)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&v1.CreateTelegramLinkResponse{Url: l.URL, Code: l.Code, ExpireTime: ts(l.ExpiresAt), QrRows: rows}), nil
+}
+
+// qrRows renders text as a QR code, one string of 0/1 per row.
+func qrRows(text string) ([]string, error) {
+	q, err := qrcode.New(text, qrcode.Medium)
+	if err != nil {
+		return nil, err
+	}
+	bits := q.Bitmap()
+	rows := make([]string, len(bits))
+	for i, row := range bits {
+		b := make([]byte, len(row))
+		for j, dark := range row {
+			b[j] = '0'
+			if dark {
+				b[j] = '1'
+			}
+		}
+		rows[i] = string(b)
+	}
+	return rows, nil
 }

@@ -25,6 +25,16 @@ type Ingest struct {
 	// Resources to insert and attach, in order; their files must already be
 	// in place at StoragePath.
 	Resources []Resource
+	// AppendTo, when set, adds Memo's content and the Resources to that
+	// memo instead (or creates the memo if it is gone); see external_messages.go.
+	AppendTo int64
+	// EmptyContent is what a group memo's content is before any item
+	// brought text (e.g. only a fixed tag): a later item's text replaces it.
+	EmptyContent string
+	// Messages to record as belonging to the memo, and whether to keep the
+	// hash of its content (see external_messages.go).
+	Messages     []ExternalMessage
+	TrackContent bool
 }
 
 // IngestResult says what Ingest did.
@@ -126,8 +136,15 @@ func ingestOne(tx *gorm.DB, in Ingest) (IngestResult, error) {
 	}
 	key := idempotencyKeyRow{Key: in.Key, CreatedAt: micros(time.Now())}
 	if in.Memo != nil {
-		m, appended, err := ingestMemo(tx, in)
+		ingest := ingestMemo
+		if in.AppendTo != 0 {
+			ingest = appendToMemo
+		}
+		m, appended, err := ingest(tx, in)
 		if err != nil {
+			return out, err
+		}
+		if err := recordExternal(tx, in, m); err != nil {
 			return out, err
 		}
 		out.Memo, out.Appended = m, appended
@@ -154,12 +171,16 @@ func ingestMemo(tx *gorm.DB, in Ingest) (Memo, bool, error) {
 			return Memo{}, false, err
 		}
 		appended = true
-		if row.Content == "" && m.Content != "" {
+		if (row.Content == "" || row.Content == in.EmptyContent) && m.Content != "" && m.Content != in.EmptyContent {
 			// The album's caption may come with any item.
 			row.Content = m.Content
 			row.Tags = joinTags(m.Tags)
 			row.UpdatedAt = micros(time.Now())
 			if err := tx.Save(&row).Error; err != nil {
+				return Memo{}, false, err
+			}
+			// EmptyContent may have had tags of its own.
+			if err := tx.Where("memo_id = ?", row.ID).Delete(&memoTagRow{}).Error; err != nil {
 				return Memo{}, false, err
 			}
 			if err := insertTags(tx, row.ID, m.Tags); err != nil {

@@ -47,6 +47,7 @@ var migrations = []migration{
 	{3, "full-text search index", func(tx *gorm.DB) error {
 		return fullTextFor(tx).create(tx.Statement.Context, tx, slog.Default())
 	}},
+	{4, "telegram chat: link codes, message map, confirmation style, tag", migrateChat},
 	{5, "import map", func(tx *gorm.DB) error {
 		return tx.Migrator().CreateTable(&importMapRow{})
 	}},

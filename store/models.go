@@ -81,6 +81,9 @@ type userSettingRow struct {
 	TelegramUserID    *int64   `gorm:"uniqueIndex"`
 	DefaultVisibility string   `gorm:"size:16;not null"`
 	Locale            string   `gorm:"size:16;not null;default:''"`
+	// TelegramConfirmation is "" (reply), "reaction" or "silent".
+	TelegramConfirmation string `gorm:"size:16;not null;default:''"`
+	TelegramTag          string `gorm:"size:128;not null;default:''"`
 }
 
 func (userSettingRow) TableName() string { return "user_settings" }

@@ -196,7 +196,8 @@ func (db *DB) GetUserSettings(ctx context.Context, userID int64) (UserSettings, 
 }
 
 func (r *userSettingRow) toSettings() UserSettings {
-	s := UserSettings{UserID: r.UserID, DefaultVisibility: Visibility(r.DefaultVisibility), Locale: r.Locale}
+	s := UserSettings{UserID: r.UserID, DefaultVisibility: Visibility(r.DefaultVisibility), Locale: r.Locale,
+		TelegramConfirmation: Confirmation(r.TelegramConfirmation), TelegramTag: r.TelegramTag}
 	if r.TelegramUserID != nil {
 		s.TelegramUserID = *r.TelegramUserID
 	}
@@ -224,7 +225,8 @@ func (db *DB) UpdateUserSettings(ctx context.Context, userID int64, change func(
 			return err
 		}
 		s.UserID = userID
-		row = userSettingRow{UserID: userID, DefaultVisibility: string(s.DefaultVisibility), Locale: s.Locale}
+		row = userSettingRow{UserID: userID, DefaultVisibility: string(s.DefaultVisibility), Locale: s.Locale,
+			TelegramConfirmation: string(s.TelegramConfirmation), TelegramTag: s.TelegramTag}
 		if s.TelegramUserID != 0 {
 			id := s.TelegramUserID
 			row.TelegramUserID = &id

@@ -97,10 +97,22 @@ type SystemSettings struct {
 	DisallowPublicVisibility bool
 }
 
+// Confirmation is how the Telegram bot confirms a saved message.
+type Confirmation string
+
+// Confirmation styles; "" is ConfirmReply.
+const (
+	ConfirmReply    Confirmation = ""
+	ConfirmReaction Confirmation = "reaction"
+	ConfirmSilent   Confirmation = "silent"
+)
+
 // UserSettings is one user's preferences.
 type UserSettings struct {
-	UserID            int64
-	TelegramUserID    int64 // 0: not linked
-	DefaultVisibility Visibility
-	Locale            string
+	UserID               int64
+	TelegramUserID       int64 // 0: not linked
+	DefaultVisibility    Visibility
+	Locale               string
+	TelegramConfirmation Confirmation
+	TelegramTag          string // without '#'; "" = none
 }

@@ -32,7 +32,14 @@ type Bot struct {
 	filePaths  map[string]*storedFile
 	fileSeq    int
 	callbackID int64
-	commands   []botCommand
+	commands   map[string][]botCommand // by scope type
+
+	// messages are every message in the bot's chats (updates and the
+	// bot's own), for replies, edits and button presses.
+	messages map[msgKey]*Message
+	// callbacks are the callback queries delivered, and their answers.
+	callbacks map[string]*CallbackAnswer
+	privacy   bool
 
 	calls  []Call
 	faults faultState
@@ -68,6 +75,10 @@ func newBot(s *Server, token string, id int64, username string) *Bot {
 		lastMsgID:    map[int64]int64{},
 		files:        map[string]*storedFile{},
 		filePaths:    map[string]*storedFile{},
+		commands:     map[string][]botCommand{},
+		messages:     map[msgKey]*Message{},
+		callbacks:    map[string]*CallbackAnswer{},
+		privacy:      true,
 		faults:       faultState{rng: rand.New(rand.NewPCG(1, 1))},
 		changed:      make(chan struct{}),
 	}

@@ -38,8 +38,8 @@
 //
 // Updates are built with Bot.SendText, SendTextIn, Forward, EditText,
 // SendPhoto, SendPhotoMedia, SendDocument, SendVideo, SendAudio, SendVoice,
-// SendVideoNote, SendAnimation, SendSticker, SendCallbackQuery, Enqueue and
-// EnqueueRaw. Faults are injected with Bot.FailNext and Bot.SetFaultRate.
+// SendVideoNote, SendAnimation, SendSticker, SendCallbackQuery, Press,
+// Reply, EditCaption, Enqueue and EnqueueRaw. Faults are injected with Bot.FailNext and Bot.SetFaultRate.
 // Calls are recorded: Bot.Calls, Sent, WaitSent, WaitCalls.
 //
 // # Control API

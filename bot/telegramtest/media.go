@@ -20,6 +20,8 @@ type Media struct {
 	Chat *Chat
 	// Emoji is a sticker's emoji (default "👍").
 	Emoji string
+	// ReplyTo is the message this one replies to (in its chat), if any.
+	ReplyTo *Message
 }
 
 // SizeOrder is the order of a photo's sizes in Message.Photo.
@@ -148,6 +150,10 @@ func mediaMessage(from User, m Media) *Message {
 	msg := &Message{From: &from, Caption: m.Caption, CaptionEntities: m.CaptionEntities, MediaGroupID: m.MediaGroupID}
 	if m.Chat != nil {
 		msg.Chat = *m.Chat
+	}
+	if m.ReplyTo != nil {
+		msg.ReplyToMessage = m.ReplyTo
+		msg.Chat = m.ReplyTo.Chat
 	}
 	return msg
 }

@@ -35,6 +35,9 @@ var methods = byLowerName([]method{
 	{"setMyCommands", (*Bot).setMyCommands},
 	{"getMyCommands", (*Bot).getMyCommands},
 	{"deleteMyCommands", (*Bot).deleteMyCommands},
+	{"answerCallbackQuery", (*Bot).answerCallbackQuery},
+	{"editMessageText", (*Bot).editMessageText},
+	{"editMessageReplyMarkup", (*Bot).editMessageReplyMarkup},
 })
 
 func byLowerName(ms []method) map[string]method {
@@ -140,6 +143,11 @@ func (b *Bot) sendMessage(w http.ResponseWriter, _ *http.Request, req request) {
 		badRequest(w, err.Error())
 		return
 	}
+	markup, err := parseMarkup(req.params["reply_markup"])
+	if err != nil {
+		badRequest(w, err.Error())
+		return
+	}
 	allowWithout := req.boolParam("allow_sending_without_reply")
 	if raw := req.params["reply_parameters"]; raw != "" {
 		var rp struct {
@@ -159,14 +167,20 @@ func (b *Bot) sendMessage(w http.ResponseWriter, _ *http.Request, req request) {
 		return
 	}
 	from := b.user
-	writeResult(w, Message{
-		MessageID: b.nextMessageID(chat.ID),
-		From:      &from,
-		Date:      time.Now().Unix(),
-		Chat:      chat,
-		Text:      text,
-		Entities:  entities,
-	})
+	m := Message{
+		MessageID:   b.nextMessageID(chat.ID),
+		From:        &from,
+		Date:        time.Now().Unix(),
+		Chat:        chat,
+		Text:        text,
+		Entities:    entities,
+		ReplyMarkup: markup,
+	}
+	if ok && b.knownMessage(chat.ID, replyTo) {
+		m.ReplyToMessage = b.storedMessage(chat.ID, replyTo)
+	}
+	b.storeMessage(m)
+	writeResult(w, m)
 }
 
 // nextMessageID returns the next message id in a chat. b.mu must be held.
@@ -282,23 +296,62 @@ func (b *Bot) setMyCommands(w http.ResponseWriter, _ *http.Request, req request)
 			return
 		}
 	}
+	if len(commands) > 100 {
+		badRequest(w, "BOT_COMMANDS_TOO_MUCH")
+		return
+	}
+	scope, ok := commandScope(w, req)
+	if !ok {
+		return
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.commands = commands
+	b.commands[scope] = commands
 	writeResult(w, true)
 }
 
+// commandScope reads the scope parameter of the *MyCommands methods
+// (https://core.telegram.org/bots/api#botcommandscope): its type, "default"
+// when absent.
+func commandScope(w http.ResponseWriter, req request) (string, bool) {
+	raw := req.params["scope"]
+	if raw == "" || raw == "null" {
+		return "default", true
+	}
+	var sc struct {
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal([]byte(raw), &sc); err != nil {
+		badRequest(w, "can't parse BotCommandScope JSON object")
+		return "", false
+	}
+	switch sc.Type {
+	case "default", "all_private_chats", "all_group_chats", "all_chat_administrators":
+		return sc.Type, true
+	}
+	badRequest(w, "wrong scope type specified")
+	return "", false
+}
+
 // https://core.telegram.org/bots/api#getmycommands
-func (b *Bot) getMyCommands(w http.ResponseWriter, _ *http.Request, _ request) {
+func (b *Bot) getMyCommands(w http.ResponseWriter, _ *http.Request, req request) {
+	scope, ok := commandScope(w, req)
+	if !ok {
+		return
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	writeResult(w, append([]botCommand{}, b.commands...))
+	writeResult(w, append([]botCommand{}, b.commands[scope]...))
 }
 
 // https://core.telegram.org/bots/api#deletemycommands
-func (b *Bot) deleteMyCommands(w http.ResponseWriter, _ *http.Request, _ request) {
+func (b *Bot) deleteMyCommands(w http.ResponseWriter, _ *http.Request, req request) {
+	scope, ok := commandScope(w, req)
+	if !ok {
+		return
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.commands = nil
+	delete(b.commands, scope)
 	writeResult(w, true)
 }

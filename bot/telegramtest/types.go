@@ -2,6 +2,7 @@ package telegramtest
 
 import (
 	"encoding/json"
+	"strings"
 
 	"github.com/PaulSonOfLars/gotgbot/v2"
 )
@@ -77,6 +78,36 @@ type Message struct {
 	Voice           *Voice                  `json:"voice,omitempty"`
 	Caption         string                  `json:"caption,omitempty"`
 	CaptionEntities []gotgbot.MessageEntity `json:"caption_entities,omitempty"`
+	ReplyMarkup     *InlineKeyboardMarkup   `json:"reply_markup,omitempty"`
+}
+
+// InlineKeyboardMarkup is an inline keyboard under a message
+// (https://core.telegram.org/bots/api#inlinekeyboardmarkup).
+type InlineKeyboardMarkup struct {
+	InlineKeyboard [][]InlineKeyboardButton `json:"inline_keyboard"`
+}
+
+// InlineKeyboardButton is one button of an inline keyboard
+// (https://core.telegram.org/bots/api#inlinekeyboardbutton).
+type InlineKeyboardButton struct {
+	Text         string `json:"text"`
+	CallbackData string `json:"callback_data,omitempty"`
+	URL          string `json:"url,omitempty"`
+}
+
+// Button returns the first button whose text contains label, or false.
+func (k *InlineKeyboardMarkup) Button(label string) (InlineKeyboardButton, bool) {
+	if k == nil {
+		return InlineKeyboardButton{}, false
+	}
+	for _, row := range k.InlineKeyboard {
+		for _, b := range row {
+			if strings.Contains(b.Text, label) {
+				return b, true
+			}
+		}
+	}
+	return InlineKeyboardButton{}, false
 }
 
 // MessageOrigin says where a forwarded message came from

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf16"
 
 	"github.com/PaulSonOfLars/gotgbot/v2"
 )
@@ -14,6 +16,11 @@ import (
 // in the messages it carries: a zero MessageID becomes the chat's next
 // message id, a zero Date now, and a zero Chat the private chat with From.
 // Chats seen in updates are the chats the bot may write to.
+//
+// With privacy mode on (the default, see SetPrivacyMode), a group message
+// that is not a command, does not mention the bot and does not reply to
+// one of its messages is not delivered: it is returned with UpdateID 0,
+// and the fake still knows it (a later reply to it carries it).
 func (b *Bot) Enqueue(u Update) Update {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -21,6 +28,21 @@ func (b *Bot) Enqueue(u Update) Update {
 		if m != nil {
 			b.fillMessage(m)
 		}
+	}
+	if m := u.Message; m != nil {
+		b.storeMessage(*m)
+		if !b.delivered(m) {
+			u.Raw, _ = json.Marshal(u)
+			return u
+		}
+	}
+	if m := u.EditedMessage; m != nil {
+		if stored := b.messages[msgKey{m.Chat.ID, m.MessageID}]; stored != nil {
+			if !b.delivered(stored) {
+				return u // Telegram does not show the bot edits of messages it never got
+			}
+		}
+		b.storeMessage(*m)
 	}
 	if q := u.CallbackQuery; q != nil {
 		if q.ID == "" {
@@ -30,6 +52,7 @@ func (b *Bot) Enqueue(u Update) Update {
 		if q.ChatInstance == "" {
 			q.ChatInstance = fmt.Sprint(-q.From.ID * 7919)
 		}
+		b.callbacks[q.ID] = &CallbackAnswer{QueryID: q.ID}
 	}
 	u.UpdateID = b.nextUpdateID
 	body, err := json.Marshal(u)
@@ -88,6 +111,13 @@ func (b *Bot) fillMessage(m *Message) {
 	if m.Date == 0 {
 		m.Date = time.Now().Unix()
 	}
+	addCommandEntity(m)
+	if r := m.ReplyToMessage; r != nil {
+		// Telegram carries the replied-to message one level deep.
+		inner := *r
+		inner.ReplyToMessage = nil
+		m.ReplyToMessage = &inner
+	}
 	b.registerChat(m)
 }
 
@@ -134,7 +164,62 @@ func (b *Bot) EditText(original Update, text string, entities ...gotgbot.Message
 }
 
 // SendCallbackQuery enqueues a press on an inline button with data, on
-// message (which may be nil).
+// message (which may be nil). A message the fake knows is sent as it is
+// now (edited text and keyboard included).
 func (b *Bot) SendCallbackQuery(from User, data string, message *Message) Update {
+	if message != nil {
+		if now := b.Message(message.Chat.ID, message.MessageID); now != nil {
+			message = now
+		}
+	}
 	return b.Enqueue(Update{CallbackQuery: &CallbackQuery{From: from, Message: message, Data: data}})
+}
+
+// Press enqueues from's press on the button of message's keyboard whose
+// label contains label. It panics when there is no such button.
+func (b *Bot) Press(from User, message *Message, label string) Update {
+	if now := b.Message(message.Chat.ID, message.MessageID); now != nil {
+		message = now
+	}
+	btn, ok := message.ReplyMarkup.Button(label)
+	if !ok {
+		panic(fmt.Sprintf("telegramtest: no button %q on message %d", label, message.MessageID))
+	}
+	return b.SendCallbackQuery(from, btn.CallbackData, message)
+}
+
+// Reply enqueues a text message from a user that replies to message (in
+// message's chat).
+func (b *Bot) Reply(from User, to *Message, text string, entities ...gotgbot.MessageEntity) Update {
+	return b.Enqueue(Update{Message: &Message{From: &from, Chat: to.Chat, ReplyToMessage: to, Text: text, Entities: entities}})
+}
+
+// EditCaption enqueues an edited_message: the message of original (a
+// photo, document…) with a new caption.
+func (b *Bot) EditCaption(original Update, caption string, entities ...gotgbot.MessageEntity) Update {
+	if original.Message == nil {
+		panic("telegramtest: EditCaption needs an update with a message")
+	}
+	m := *original.Message
+	m.Caption, m.CaptionEntities, m.EditDate = caption, entities, time.Now().Unix()
+	return b.Enqueue(Update{EditedMessage: &m})
+}
+
+// addCommandEntity marks a leading /command as Telegram does, with a
+// bot_command entity, unless the test gave one.
+func addCommandEntity(m *Message) {
+	if !strings.HasPrefix(m.Text, "/") || len(m.Text) < 2 {
+		return
+	}
+	for _, e := range m.Entities {
+		if e.Offset == 0 {
+			return
+		}
+	}
+	end := strings.IndexAny(m.Text, " \n\t")
+	if end < 0 {
+		end = len(m.Text)
+	}
+	n := len(utf16.Encode([]rune(m.Text[:end])))
+	m.Entities = append([]gotgbot.MessageEntity{{Type: "bot_command", Offset: 0, Length: int64(n)}}, m.Entities...)
 }

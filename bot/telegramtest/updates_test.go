@@ -60,7 +60,10 @@ func TestSendTextWithEntities(t *testing.T) {
 
 func TestGroupMessage(t *testing.T) {
 	group := GroupChat(777, "Family")
-	_, _, updates := received(t, func(tg *Bot) { tg.SendTextIn(group, ann, "in the group") })
+	_, _, updates := received(t, func(tg *Bot) {
+		tg.SetPrivacyMode(false)
+		tg.SendTextIn(group, ann, "in the group")
+	})
 	m := updates[0].Message
 	if m.Chat.Id != -777 || m.Chat.Type != "group" || m.Chat.Title != "Family" || m.From.Id != ann.ID {
 		t.Errorf("group message = %+v", m)

@@ -22,6 +22,7 @@ import { startMemoria } from './lib/memoria.mjs';
 import { killAllNow, run, stopAll } from './lib/processes.mjs';
 import composeEditDelete from './scenarios/compose-edit-delete.mjs';
 import liveTimeline from './scenarios/live-timeline.mjs';
+import connectTelegram from './scenarios/connect-telegram.mjs';
 import nonAdmin from './scenarios/non-admin.mjs';
 import screenshots from './scenarios/screenshots.mjs';
 import search from './scenarios/search.mjs';
@@ -33,7 +34,7 @@ const repoDir = path.resolve(webDir, '..');
 const artifactsDir = path.join(here, 'artifacts');
 
 /** @type {{name: string, description: string, run: (t: any) => Promise<void>}[]} */
-const all = [telegramStory, composeEditDelete, nonAdmin, liveTimeline, search, screenshots];
+const all = [telegramStory, composeEditDelete, nonAdmin, liveTimeline, search, connectTelegram, screenshots];
 
 const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('--'));

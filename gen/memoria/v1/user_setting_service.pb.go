@@ -10,6 +10,7 @@ import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -22,6 +23,63 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// TelegramConfirmation is how the bot confirms a saved message.
+type TelegramConfirmation int32
+
+const (
+	// Unset: the default, REPLY.
+	TelegramConfirmation_TELEGRAM_CONFIRMATION_UNSPECIFIED TelegramConfirmation = 0
+	// A reply with the memo's link and buttons (visibility, pin, delete).
+	TelegramConfirmation_TELEGRAM_CONFIRMATION_REPLY TelegramConfirmation = 1
+	// A 👍 reaction on the saved message, no message.
+	TelegramConfirmation_TELEGRAM_CONFIRMATION_REACTION TelegramConfirmation = 2
+	// Nothing (problems, such as a file not saved, are still reported).
+	TelegramConfirmation_TELEGRAM_CONFIRMATION_SILENT TelegramConfirmation = 3
+)
+
+// Enum value maps for TelegramConfirmation.
+var (
+	TelegramConfirmation_name = map[int32]string{
+		0: "TELEGRAM_CONFIRMATION_UNSPECIFIED",
+		1: "TELEGRAM_CONFIRMATION_REPLY",
+		2: "TELEGRAM_CONFIRMATION_REACTION",
+		3: "TELEGRAM_CONFIRMATION_SILENT",
+	}
+	TelegramConfirmation_value = map[string]int32{
+		"TELEGRAM_CONFIRMATION_UNSPECIFIED": 0,
+		"TELEGRAM_CONFIRMATION_REPLY":       1,
+		"TELEGRAM_CONFIRMATION_REACTION":    2,
+		"TELEGRAM_CONFIRMATION_SILENT":      3,
+	}
+)
+
+func (x TelegramConfirmation) Enum() *TelegramConfirmation {
+	p := new(TelegramConfirmation)
+	*p = x
+	return p
+}
+
+func (x TelegramConfirmation) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (TelegramConfirmation) Descriptor() protoreflect.EnumDescriptor {
+	return file_memoria_v1_user_setting_service_proto_enumTypes[0].Descriptor()
+}
+
+func (TelegramConfirmation) Type() protoreflect.EnumType {
+	return &file_memoria_v1_user_setting_service_proto_enumTypes[0]
+}
+
+func (x TelegramConfirmation) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use TelegramConfirmation.Descriptor instead.
+func (TelegramConfirmation) EnumDescriptor() ([]byte, []int) {
+	return file_memoria_v1_user_setting_service_proto_rawDescGZIP(), []int{0}
+}
+
 // UserSetting is one user's preferences.
 type UserSetting struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -31,7 +89,11 @@ type UserSetting struct {
 	// Visibility of new memos that do not name one (default PRIVATE).
 	DefaultVisibility Visibility `protobuf:"varint,2,opt,name=default_visibility,json=defaultVisibility,proto3,enum=memoria.v1.Visibility" json:"default_visibility,omitempty"`
 	// UI language tag, e.g. `en` (at most 16 characters).
-	Locale        string `protobuf:"bytes,3,opt,name=locale,proto3" json:"locale,omitempty"`
+	Locale string `protobuf:"bytes,3,opt,name=locale,proto3" json:"locale,omitempty"`
+	// How the bot confirms a saved message (default REPLY).
+	TelegramConfirmation TelegramConfirmation `protobuf:"varint,4,opt,name=telegram_confirmation,json=telegramConfirmation,proto3,enum=memoria.v1.TelegramConfirmation" json:"telegram_confirmation,omitempty"`
+	// A tag, without `#`, that every memo from Telegram carries; empty = none.
+	TelegramTag   string `protobuf:"bytes,5,opt,name=telegram_tag,json=telegramTag,proto3" json:"telegram_tag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -87,6 +149,20 @@ func (x *UserSetting) GetLocale() string {
 	return ""
 }
 
+func (x *UserSetting) GetTelegramConfirmation() TelegramConfirmation {
+	if x != nil {
+		return x.TelegramConfirmation
+	}
+	return TelegramConfirmation_TELEGRAM_CONFIRMATION_UNSPECIFIED
+}
+
+func (x *UserSetting) GetTelegramTag() string {
+	if x != nil {
+		return x.TelegramTag
+	}
+	return ""
+}
+
 // GetUserSettingRequest has no fields.
 type GetUserSettingRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -129,7 +205,8 @@ type UpdateUserSettingRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The new values.
 	Setting *UserSetting `protobuf:"bytes,1,opt,name=setting,proto3" json:"setting,omitempty"`
-	// Fields to change: `telegram_user_id`, `default_visibility`, `locale`.
+	// Fields to change: `telegram_user_id`, `default_visibility`, `locale`,
+	// `telegram_confirmation`, `telegram_tag`.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -179,24 +256,150 @@ func (x *UpdateUserSettingRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
 	return nil
 }
 
+// CreateTelegramLinkRequest has no fields.
+type CreateTelegramLinkRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateTelegramLinkRequest) Reset() {
+	*x = CreateTelegramLinkRequest{}
+	mi := &file_memoria_v1_user_setting_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateTelegramLinkRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateTelegramLinkRequest) ProtoMessage() {}
+
+func (x *CreateTelegramLinkRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_memoria_v1_user_setting_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateTelegramLinkRequest.ProtoReflect.Descriptor instead.
+func (*CreateTelegramLinkRequest) Descriptor() ([]byte, []int) {
+	return file_memoria_v1_user_setting_service_proto_rawDescGZIP(), []int{3}
+}
+
+// CreateTelegramLinkResponse is a one-time deep link to the bot.
+type CreateTelegramLinkResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `https://t.me/<bot username>?start=<code>`.
+	Url string `protobuf:"bytes,1,opt,name=url,proto3" json:"url,omitempty"`
+	// The code alone, for typing `/start <code>` by hand.
+	Code string `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
+	// When the code stops working (10 minutes after creation).
+	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	// The url as a QR code for scanning with the phone: one string per row
+	// of modules, `1` dark and `0` light, quiet zone included.
+	QrRows        []string `protobuf:"bytes,4,rep,name=qr_rows,json=qrRows,proto3" json:"qr_rows,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateTelegramLinkResponse) Reset() {
+	*x = CreateTelegramLinkResponse{}
+	mi := &file_memoria_v1_user_setting_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateTelegramLinkResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateTelegramLinkResponse) ProtoMessage() {}
+
+func (x *CreateTelegramLinkResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_memoria_v1_user_setting_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateTelegramLinkResponse.ProtoReflect.Descriptor instead.
+func (*CreateTelegramLinkResponse) Descriptor() ([]byte, []int) {
+	return file_memoria_v1_user_setting_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *CreateTelegramLinkResponse) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *CreateTelegramLinkResponse) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *CreateTelegramLinkResponse) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
+	}
+	return nil
+}
+
+func (x *CreateTelegramLinkResponse) GetQrRows() []string {
+	if x != nil {
+		return x.QrRows
+	}
+	return nil
+}
+
 var File_memoria_v1_user_setting_service_proto protoreflect.FileDescriptor
 
 const file_memoria_v1_user_setting_service_proto_rawDesc = "" +
 	"\n" +
 	"%memoria/v1/user_setting_service.proto\x12\n" +
-	"memoria.v1\x1a google/protobuf/field_mask.proto\x1a\x1dmemoria/v1/memo_service.proto\"\x96\x01\n" +
+	"memoria.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dmemoria/v1/memo_service.proto\"\x90\x02\n" +
 	"\vUserSetting\x12(\n" +
 	"\x10telegram_user_id\x18\x01 \x01(\x03R\x0etelegramUserId\x12E\n" +
 	"\x12default_visibility\x18\x02 \x01(\x0e2\x16.memoria.v1.VisibilityR\x11defaultVisibility\x12\x16\n" +
-	"\x06locale\x18\x03 \x01(\tR\x06locale\"\x17\n" +
+	"\x06locale\x18\x03 \x01(\tR\x06locale\x12U\n" +
+	"\x15telegram_confirmation\x18\x04 \x01(\x0e2 .memoria.v1.TelegramConfirmationR\x14telegramConfirmation\x12!\n" +
+	"\ftelegram_tag\x18\x05 \x01(\tR\vtelegramTag\"\x17\n" +
 	"\x15GetUserSettingRequest\"\x8a\x01\n" +
 	"\x18UpdateUserSettingRequest\x121\n" +
 	"\asetting\x18\x01 \x01(\v2\x17.memoria.v1.UserSettingR\asetting\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask2\xb6\x01\n" +
+	"updateMask\"\x1b\n" +
+	"\x19CreateTelegramLinkRequest\"\x98\x01\n" +
+	"\x1aCreateTelegramLinkResponse\x12\x10\n" +
+	"\x03url\x18\x01 \x01(\tR\x03url\x12\x12\n" +
+	"\x04code\x18\x02 \x01(\tR\x04code\x12;\n" +
+	"\vexpire_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime\x12\x17\n" +
+	"\aqr_rows\x18\x04 \x03(\tR\x06qrRows*\xa4\x01\n" +
+	"\x14TelegramConfirmation\x12%\n" +
+	"!TELEGRAM_CONFIRMATION_UNSPECIFIED\x10\x00\x12\x1f\n" +
+	"\x1bTELEGRAM_CONFIRMATION_REPLY\x10\x01\x12\"\n" +
+	"\x1eTELEGRAM_CONFIRMATION_REACTION\x10\x02\x12 \n" +
+	"\x1cTELEGRAM_CONFIRMATION_SILENT\x10\x032\x9b\x02\n" +
 	"\x12UserSettingService\x12L\n" +
 	"\x0eGetUserSetting\x12!.memoria.v1.GetUserSettingRequest\x1a\x17.memoria.v1.UserSetting\x12R\n" +
-	"\x11UpdateUserSetting\x12$.memoria.v1.UpdateUserSettingRequest\x1a\x17.memoria.v1.UserSettingB9Z7github.com/memoria-app/memoria/gen/memoria/v1;memoriav1b\x06proto3"
+	"\x11UpdateUserSetting\x12$.memoria.v1.UpdateUserSettingRequest\x1a\x17.memoria.v1.UserSetting\x12c\n" +
+	"\x12CreateTelegramLink\x12%.memoria.v1.CreateTelegramLinkRequest\x1a&.memoria.v1.CreateTelegramLinkResponseB9Z7github.com/memoria-app/memoria/gen/memoria/v1;memoriav1b\x06proto3"
 
 var (
 	file_memoria_v1_user_setting_service_proto_rawDescOnce sync.Once
@@ -210,27 +413,36 @@ func file_memoria_v1_user_setting_service_proto_rawDescGZIP() []byte {
 	return file_memoria_v1_user_setting_service_proto_rawDescData
 }
 
-var file_memoria_v1_user_setting_service_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_memoria_v1_user_setting_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_memoria_v1_user_setting_service_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_memoria_v1_user_setting_service_proto_goTypes = []any{
-	(*UserSetting)(nil),              // 0: memoria.v1.UserSetting
-	(*GetUserSettingRequest)(nil),    // 1: memoria.v1.GetUserSettingRequest
-	(*UpdateUserSettingRequest)(nil), // 2: memoria.v1.UpdateUserSettingRequest
-	(Visibility)(0),                  // 3: memoria.v1.Visibility
-	(*fieldmaskpb.FieldMask)(nil),    // 4: google.protobuf.FieldMask
+	(TelegramConfirmation)(0),          // 0: memoria.v1.TelegramConfirmation
+	(*UserSetting)(nil),                // 1: memoria.v1.UserSetting
+	(*GetUserSettingRequest)(nil),      // 2: memoria.v1.GetUserSettingRequest
+	(*UpdateUserSettingRequest)(nil),   // 3: memoria.v1.UpdateUserSettingRequest
+	(*CreateTelegramLinkRequest)(nil),  // 4: memoria.v1.CreateTelegramLinkRequest
+	(*CreateTelegramLinkResponse)(nil), // 5: memoria.v1.CreateTelegramLinkResponse
+	(Visibility)(0),                    // 6: memoria.v1.Visibility
+	(*fieldmaskpb.FieldMask)(nil),      // 7: google.protobuf.FieldMask
+	(*timestamppb.Timestamp)(nil),      // 8: google.protobuf.Timestamp
 }
 var file_memoria_v1_user_setting_service_proto_depIdxs = []int32{
-	3, // 0: memoria.v1.UserSetting.default_visibility:type_name -> memoria.v1.Visibility
-	0, // 1: memoria.v1.UpdateUserSettingRequest.setting:type_name -> memoria.v1.UserSetting
-	4, // 2: memoria.v1.UpdateUserSettingRequest.update_mask:type_name -> google.protobuf.FieldMask
-	1, // 3: memoria.v1.UserSettingService.GetUserSetting:input_type -> memoria.v1.GetUserSettingRequest
-	2, // 4: memoria.v1.UserSettingService.UpdateUserSetting:input_type -> memoria.v1.UpdateUserSettingRequest
-	0, // 5: memoria.v1.UserSettingService.GetUserSetting:output_type -> memoria.v1.UserSetting
-	0, // 6: memoria.v1.UserSettingService.UpdateUserSetting:output_type -> memoria.v1.UserSetting
-	5, // [5:7] is the sub-list for method output_type
-	3, // [3:5] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	6, // 0: memoria.v1.UserSetting.default_visibility:type_name -> memoria.v1.Visibility
+	0, // 1: memoria.v1.UserSetting.telegram_confirmation:type_name -> memoria.v1.TelegramConfirmation
+	1, // 2: memoria.v1.UpdateUserSettingRequest.setting:type_name -> memoria.v1.UserSetting
+	7, // 3: memoria.v1.UpdateUserSettingRequest.update_mask:type_name -> google.protobuf.FieldMask
+	8, // 4: memoria.v1.CreateTelegramLinkResponse.expire_time:type_name -> google.protobuf.Timestamp
+	2, // 5: memoria.v1.UserSettingService.GetUserSetting:input_type -> memoria.v1.GetUserSettingRequest
+	3, // 6: memoria.v1.UserSettingService.UpdateUserSetting:input_type -> memoria.v1.UpdateUserSettingRequest
+	4, // 7: memoria.v1.UserSettingService.CreateTelegramLink:input_type -> memoria.v1.CreateTelegramLinkRequest
+	1, // 8: memoria.v1.UserSettingService.GetUserSetting:output_type -> memoria.v1.UserSetting
+	1, // 9: memoria.v1.UserSettingService.UpdateUserSetting:output_type -> memoria.v1.UserSetting
+	5, // 10: memoria.v1.UserSettingService.CreateTelegramLink:output_type -> memoria.v1.CreateTelegramLinkResponse
+	8, // [8:11] is the sub-list for method output_type
+	5, // [5:8] is the sub-list for method input_type
+	5, // [5:5] is the sub-list for extension type_name
+	5, // [5:5] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_memoria_v1_user_setting_service_proto_init() }
@@ -244,13 +456,14 @@ func file_memoria_v1_user_setting_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_memoria_v1_user_setting_service_proto_rawDesc), len(file_memoria_v1_user_setting_service_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   3,
+			NumEnums:      1,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_memoria_v1_user_setting_service_proto_goTypes,
 		DependencyIndexes: file_memoria_v1_user_setting_service_proto_depIdxs,
+		EnumInfos:         file_memoria_v1_user_setting_service_proto_enumTypes,
 		MessageInfos:      file_memoria_v1_user_setting_service_proto_msgTypes,
 	}.Build()
 	File_memoria_v1_user_setting_service_proto = out.File

@@ -39,6 +39,9 @@ const (
 	// UserSettingServiceUpdateUserSettingProcedure is the fully-qualified name of the
 	// UserSettingService's UpdateUserSetting RPC.
 	UserSettingServiceUpdateUserSettingProcedure = "/memoria.v1.UserSettingService/UpdateUserSetting"
+	// UserSettingServiceCreateTelegramLinkProcedure is the fully-qualified name of the
+	// UserSettingService's CreateTelegramLink RPC.
+	UserSettingServiceCreateTelegramLinkProcedure = "/memoria.v1.UserSettingService/CreateTelegramLink"
 )
 
 // UserSettingServiceClient is a client for the memoria.v1.UserSettingService service.
@@ -48,6 +51,11 @@ type UserSettingServiceClient interface {
 	// UpdateUserSetting changes the fields named in `update_mask`. A Telegram
 	// user id already linked to another user is ALREADY_EXISTS.
 	UpdateUserSetting(context.Context, *connect.Request[v1.UpdateUserSettingRequest]) (*connect.Response[v1.UserSetting], error)
+	// CreateTelegramLink returns a deep link to the bot that links whoever
+	// opens it and sends `/start <code>` to the caller: once, within 10
+	// minutes. FAILED_PRECONDITION while the bot is not running, and when
+	// the caller asked for too many links in the last minutes.
+	CreateTelegramLink(context.Context, *connect.Request[v1.CreateTelegramLinkRequest]) (*connect.Response[v1.CreateTelegramLinkResponse], error)
 }
 
 // NewUserSettingServiceClient constructs a client for the memoria.v1.UserSettingService service. By
@@ -73,13 +81,20 @@ func NewUserSettingServiceClient(httpClient connect.HTTPClient, baseURL string, 
 			connect.WithSchema(userSettingServiceMethods.ByName("UpdateUserSetting")),
 			connect.WithClientOptions(opts...),
 		),
+		createTelegramLink: connect.NewClient[v1.CreateTelegramLinkRequest, v1.CreateTelegramLinkResponse](
+			httpClient,
+			baseURL+UserSettingServiceCreateTelegramLinkProcedure,
+			connect.WithSchema(userSettingServiceMethods.ByName("CreateTelegramLink")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // userSettingServiceClient implements UserSettingServiceClient.
 type userSettingServiceClient struct {
-	getUserSetting    *connect.Client[v1.GetUserSettingRequest, v1.UserSetting]
-	updateUserSetting *connect.Client[v1.UpdateUserSettingRequest, v1.UserSetting]
+	getUserSetting     *connect.Client[v1.GetUserSettingRequest, v1.UserSetting]
+	updateUserSetting  *connect.Client[v1.UpdateUserSettingRequest, v1.UserSetting]
+	createTelegramLink *connect.Client[v1.CreateTelegramLinkRequest, v1.CreateTelegramLinkResponse]
 }
 
 // GetUserSetting calls memoria.v1.UserSettingService.GetUserSetting.
@@ -92,6 +107,11 @@ func (c *userSettingServiceClient) UpdateUserSetting(ctx context.Context, req *c
 	return c.updateUserSetting.CallUnary(ctx, req)
 }
 
+// CreateTelegramLink calls memoria.v1.UserSettingService.CreateTelegramLink.
+func (c *userSettingServiceClient) CreateTelegramLink(ctx context.Context, req *connect.Request[v1.CreateTelegramLinkRequest]) (*connect.Response[v1.CreateTelegramLinkResponse], error) {
+	return c.createTelegramLink.CallUnary(ctx, req)
+}
+
 // UserSettingServiceHandler is an implementation of the memoria.v1.UserSettingService service.
 type UserSettingServiceHandler interface {
 	// GetUserSetting returns the caller's settings.
@@ -99,6 +119,11 @@ type UserSettingServiceHandler interface {
 	// UpdateUserSetting changes the fields named in `update_mask`. A Telegram
 	// user id already linked to another user is ALREADY_EXISTS.
 	UpdateUserSetting(context.Context, *connect.Request[v1.UpdateUserSettingRequest]) (*connect.Response[v1.UserSetting], error)
+	// CreateTelegramLink returns a deep link to the bot that links whoever
+	// opens it and sends `/start <code>` to the caller: once, within 10
+	// minutes. FAILED_PRECONDITION while the bot is not running, and when
+	// the caller asked for too many links in the last minutes.
+	CreateTelegramLink(context.Context, *connect.Request[v1.CreateTelegramLinkRequest]) (*connect.Response[v1.CreateTelegramLinkResponse], error)
 }
 
 // NewUserSettingServiceHandler builds an HTTP handler from the service implementation. It returns
@@ -120,12 +145,20 @@ func NewUserSettingServiceHandler(svc UserSettingServiceHandler, opts ...connect
 		connect.WithSchema(userSettingServiceMethods.ByName("UpdateUserSetting")),
 		connect.WithHandlerOptions(opts...),
 	)
+	userSettingServiceCreateTelegramLinkHandler := connect.NewUnaryHandler(
+		UserSettingServiceCreateTelegramLinkProcedure,
+		svc.CreateTelegramLink,
+		connect.WithSchema(userSettingServiceMethods.ByName("CreateTelegramLink")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/memoria.v1.UserSettingService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case UserSettingServiceGetUserSettingProcedure:
 			userSettingServiceGetUserSettingHandler.ServeHTTP(w, r)
 		case UserSettingServiceUpdateUserSettingProcedure:
 			userSettingServiceUpdateUserSettingHandler.ServeHTTP(w, r)
+		case UserSettingServiceCreateTelegramLinkProcedure:
+			userSettingServiceCreateTelegramLinkHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -141,4 +174,8 @@ func (UnimplementedUserSettingServiceHandler) GetUserSetting(context.Context, *c
 
 func (UnimplementedUserSettingServiceHandler) UpdateUserSetting(context.Context, *connect.Request[v1.UpdateUserSettingRequest]) (*connect.Response[v1.UserSetting], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("memoria.v1.UserSettingService.UpdateUserSetting is not implemented"))
+}
+
+func (UnimplementedUserSettingServiceHandler) CreateTelegramLink(context.Context, *connect.Request[v1.CreateTelegramLinkRequest]) (*connect.Response[v1.CreateTelegramLinkResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("memoria.v1.UserSettingService.CreateTelegramLink is not implemented"))
 }

@@ -2,10 +2,10 @@
 // @generated from file memoria/v1/user_setting_service.proto (package memoria.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { FieldMask } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_field_mask } from "@bufbuild/protobuf/wkt";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_field_mask, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Visibility } from "./memo_service_pb";
 import { file_memoria_v1_memo_service } from "./memo_service_pb";
 import type { Message } from "@bufbuild/protobuf";
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file memoria/v1/user_setting_service.proto.
  */
 export const file_memoria_v1_user_setting_service: GenFile = /*@__PURE__*/
-  fileDesc("CiVtZW1vcmlhL3YxL3VzZXJfc2V0dGluZ19zZXJ2aWNlLnByb3RvEgptZW1vcmlhLnYxImsKC1VzZXJTZXR0aW5nEhgKEHRlbGVncmFtX3VzZXJfaWQYASABKAMSMgoSZGVmYXVsdF92aXNpYmlsaXR5GAIgASgOMhYubWVtb3JpYS52MS5WaXNpYmlsaXR5Eg4KBmxvY2FsZRgDIAEoCSIXChVHZXRVc2VyU2V0dGluZ1JlcXVlc3QidQoYVXBkYXRlVXNlclNldHRpbmdSZXF1ZXN0EigKB3NldHRpbmcYASABKAsyFy5tZW1vcmlhLnYxLlVzZXJTZXR0aW5nEi8KC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFzazK2AQoSVXNlclNldHRpbmdTZXJ2aWNlEkwKDkdldFVzZXJTZXR0aW5nEiEubWVtb3JpYS52MS5HZXRVc2VyU2V0dGluZ1JlcXVlc3QaFy5tZW1vcmlhLnYxLlVzZXJTZXR0aW5nElIKEVVwZGF0ZVVzZXJTZXR0aW5nEiQubWVtb3JpYS52MS5VcGRhdGVVc2VyU2V0dGluZ1JlcXVlc3QaFy5tZW1vcmlhLnYxLlVzZXJTZXR0aW5nQjlaN2dpdGh1Yi5jb20vbWVtb3JpYS1hcHAvbWVtb3JpYS9nZW4vbWVtb3JpYS92MTttZW1vcmlhdjFiBnByb3RvMw", [file_google_protobuf_field_mask, file_memoria_v1_memo_service]);
+  fileDesc("CiVtZW1vcmlhL3YxL3VzZXJfc2V0dGluZ19zZXJ2aWNlLnByb3RvEgptZW1vcmlhLnYxIsIBCgtVc2VyU2V0dGluZxIYChB0ZWxlZ3JhbV91c2VyX2lkGAEgASgDEjIKEmRlZmF1bHRfdmlzaWJpbGl0eRgCIAEoDjIWLm1lbW9yaWEudjEuVmlzaWJpbGl0eRIOCgZsb2NhbGUYAyABKAkSPwoVdGVsZWdyYW1fY29uZmlybWF0aW9uGAQgASgOMiAubWVtb3JpYS52MS5UZWxlZ3JhbUNvbmZpcm1hdGlvbhIUCgx0ZWxlZ3JhbV90YWcYBSABKAkiFwoVR2V0VXNlclNldHRpbmdSZXF1ZXN0InUKGFVwZGF0ZVVzZXJTZXR0aW5nUmVxdWVzdBIoCgdzZXR0aW5nGAEgASgLMhcubWVtb3JpYS52MS5Vc2VyU2V0dGluZxIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2siGwoZQ3JlYXRlVGVsZWdyYW1MaW5rUmVxdWVzdCJ5ChpDcmVhdGVUZWxlZ3JhbUxpbmtSZXNwb25zZRILCgN1cmwYASABKAkSDAoEY29kZRgCIAEoCRIvCgtleHBpcmVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHcXJfcm93cxgEIAMoCSqkAQoUVGVsZWdyYW1Db25maXJtYXRpb24SJQohVEVMRUdSQU1fQ09ORklSTUFUSU9OX1VOU1BFQ0lGSUVEEAASHwobVEVMRUdSQU1fQ09ORklSTUFUSU9OX1JFUExZEAESIgoeVEVMRUdSQU1fQ09ORklSTUFUSU9OX1JFQUNUSU9OEAISIAocVEVMRUdSQU1fQ09ORklSTUFUSU9OX1NJTEVOVBADMpsCChJVc2VyU2V0dGluZ1NlcnZpY2USTAoOR2V0VXNlclNldHRpbmcSIS5tZW1vcmlhLnYxLkdldFVzZXJTZXR0aW5nUmVxdWVzdBoXLm1lbW9yaWEudjEuVXNlclNldHRpbmcSUgoRVXBkYXRlVXNlclNldHRpbmcSJC5tZW1vcmlhLnYxLlVwZGF0ZVVzZXJTZXR0aW5nUmVxdWVzdBoXLm1lbW9yaWEudjEuVXNlclNldHRpbmcSYwoSQ3JlYXRlVGVsZWdyYW1MaW5rEiUubWVtb3JpYS52MS5DcmVhdGVUZWxlZ3JhbUxpbmtSZXF1ZXN0GiYubWVtb3JpYS52MS5DcmVhdGVUZWxlZ3JhbUxpbmtSZXNwb25zZUI5WjdnaXRodWIuY29tL21lbW9yaWEtYXBwL21lbW9yaWEvZ2VuL21lbW9yaWEvdjE7bWVtb3JpYXYxYgZwcm90bzM", [file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_memoria_v1_memo_service]);
 
 /**
  * UserSetting is one user's preferences.
@@ -43,6 +43,20 @@ export type UserSetting = Message<"memoria.v1.UserSetting"> & {
    * @generated from field: string locale = 3;
    */
   locale: string;
+
+  /**
+   * How the bot confirms a saved message (default REPLY).
+   *
+   * @generated from field: memoria.v1.TelegramConfirmation telegram_confirmation = 4;
+   */
+  telegramConfirmation: TelegramConfirmation;
+
+  /**
+   * A tag, without `#`, that every memo from Telegram carries; empty = none.
+   *
+   * @generated from field: string telegram_tag = 5;
+   */
+  telegramTag: string;
 };
 
 /**
@@ -81,7 +95,8 @@ export type UpdateUserSettingRequest = Message<"memoria.v1.UpdateUserSettingRequ
   setting?: UserSetting | undefined;
 
   /**
-   * Fields to change: `telegram_user_id`, `default_visibility`, `locale`.
+   * Fields to change: `telegram_user_id`, `default_visibility`, `locale`,
+   * `telegram_confirmation`, `telegram_tag`.
    *
    * @generated from field: google.protobuf.FieldMask update_mask = 2;
    */
@@ -94,6 +109,105 @@ export type UpdateUserSettingRequest = Message<"memoria.v1.UpdateUserSettingRequ
  */
 export const UpdateUserSettingRequestSchema: GenMessage<UpdateUserSettingRequest> = /*@__PURE__*/
   messageDesc(file_memoria_v1_user_setting_service, 2);
+
+/**
+ * CreateTelegramLinkRequest has no fields.
+ *
+ * @generated from message memoria.v1.CreateTelegramLinkRequest
+ */
+export type CreateTelegramLinkRequest = Message<"memoria.v1.CreateTelegramLinkRequest"> & {
+};
+
+/**
+ * Describes the message memoria.v1.CreateTelegramLinkRequest.
+ * Use `create(CreateTelegramLinkRequestSchema)` to create a new message.
+ */
+export const CreateTelegramLinkRequestSchema: GenMessage<CreateTelegramLinkRequest> = /*@__PURE__*/
+  messageDesc(file_memoria_v1_user_setting_service, 3);
+
+/**
+ * CreateTelegramLinkResponse is a one-time deep link to the bot.
+ *
+ * @generated from message memoria.v1.CreateTelegramLinkResponse
+ */
+export type CreateTelegramLinkResponse = Message<"memoria.v1.CreateTelegramLinkResponse"> & {
+  /**
+   * `https://t.me/<bot username>?start=<code>`.
+   *
+   * @generated from field: string url = 1;
+   */
+  url: string;
+
+  /**
+   * The code alone, for typing `/start <code>` by hand.
+   *
+   * @generated from field: string code = 2;
+   */
+  code: string;
+
+  /**
+   * When the code stops working (10 minutes after creation).
+   *
+   * @generated from field: google.protobuf.Timestamp expire_time = 3;
+   */
+  expireTime?: Timestamp | undefined;
+
+  /**
+   * The url as a QR code for scanning with the phone: one string per row
+   * of modules, `1` dark and `0` light, quiet zone included.
+   *
+   * @generated from field: repeated string qr_rows = 4;
+   */
+  qrRows: string[];
+};
+
+/**
+ * Describes the message memoria.v1.CreateTelegramLinkResponse.
+ * Use `create(CreateTelegramLinkResponseSchema)` to create a new message.
+ */
+export const CreateTelegramLinkResponseSchema: GenMessage<CreateTelegramLinkResponse> = /*@__PURE__*/
+  messageDesc(file_memoria_v1_user_setting_service, 4);
+
+/**
+ * TelegramConfirmation is how the bot confirms a saved message.
+ *
+ * @generated from enum memoria.v1.TelegramConfirmation
+ */
+export enum TelegramConfirmation {
+  /**
+   * Unset: the default, REPLY.
+   *
+   * @generated from enum value: TELEGRAM_CONFIRMATION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A reply with the memo's link and buttons (visibility, pin, delete).
+   *
+   * @generated from enum value: TELEGRAM_CONFIRMATION_REPLY = 1;
+   */
+  REPLY = 1,
+
+  /**
+   * A 👍 reaction on the saved message, no message.
+   *
+   * @generated from enum value: TELEGRAM_CONFIRMATION_REACTION = 2;
+   */
+  REACTION = 2,
+
+  /**
+   * Nothing (problems, such as a file not saved, are still reported).
+   *
+   * @generated from enum value: TELEGRAM_CONFIRMATION_SILENT = 3;
+   */
+  SILENT = 3,
+}
+
+/**
+ * Describes the enum memoria.v1.TelegramConfirmation.
+ */
+export const TelegramConfirmationSchema: GenEnum<TelegramConfirmation> = /*@__PURE__*/
+  enumDesc(file_memoria_v1_user_setting_service, 0);
 
 /**
  * UserSettingService holds the signed-in user's own preferences.
@@ -121,6 +235,19 @@ export const UserSettingService: GenService<{
     methodKind: "unary";
     input: typeof UpdateUserSettingRequestSchema;
     output: typeof UserSettingSchema;
+  },
+  /**
+   * CreateTelegramLink returns a deep link to the bot that links whoever
+   * opens it and sends `/start <code>` to the caller: once, within 10
+   * minutes. FAILED_PRECONDITION while the bot is not running, and when
+   * the caller asked for too many links in the last minutes.
+   *
+   * @generated from rpc memoria.v1.UserSettingService.CreateTelegramLink
+   */
+  createTelegramLink: {
+    methodKind: "unary";
+    input: typeof CreateTelegramLinkRequestSchema;
+    output: typeof CreateTelegramLinkResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_memoria_v1_user_setting_service, 0);

@@ -1,0 +1,60 @@
+package bot
+
+import (
+	"context"
+
+	"github.com/memoria-app/memoria/rules"
+	"github.com/memoria-app/memoria/store"
+)
+
+// Edits and replies: an edited message updates the memo it made, and a
+// reply to a saved message (or to the bot's confirmation of it) adds to
+// that memo. Both find the memo through the message ↔ memo map that the
+// rules keep with every ingest and confirmation.
+
+// replyTarget is the memo a message adds to: the one behind the message
+// it replies to, when that is the sender's own saved message or the bot's
+// confirmation of the sender's memo; 0 for a new memo.
+func (h *batchHandler) replyTarget(ctx context.Context, u store.User, in incoming) (int64, error) {
+	r := in.replyTo
+	if r == nil || r.From == nil || in.mediaGroupID != "" {
+		return 0, nil
+	}
+	if r.From.Id != in.fromID && r.From.Id != h.p.botID {
+		return 0, nil
+	}
+	actx := rules.WithActor(ctx, &rules.Actor{User: u, Source: store.SourceTelegram})
+	ref, err := h.p.sup.rules.TelegramMessage(actx, messageKeyOf(h.p.botID, in.chatID, r.MessageId))
+	switch rules.ErrorCode(err) {
+	case rules.CodeNotFound:
+		return 0, nil // a message that made no memo (or someone else's): a new memo
+	case rules.CodeInternal:
+		if err != nil {
+			return 0, err
+		}
+	}
+	return ref.MemoID, nil
+}
+
+// applyEdit replaces the memo content that an edited message put there.
+// Edits of messages that made no memo are ignored quietly; a memo changed
+// outside Telegram since is kept, and the sender is told.
+func (h *batchHandler) applyEdit(ctx context.Context, it *prepared) {
+	in := it.in
+	actx := rules.WithActor(ctx, &rules.Actor{User: *it.user, Source: store.SourceTelegram})
+	m, changed, err := h.p.sup.rules.EditFromTelegram(actx, it.key, in.content)
+	send := func(text string) {
+		h.p.sender.enqueue(outMessage{chatID: in.chatID, replyTo: in.messageID, text: text})
+	}
+	switch {
+	case err == nil && changed:
+		h.p.log.Debug("memo updated from an edit", "memo", m.ID, "update_id", in.updateID)
+	case err == nil:
+	case rules.ErrorCode(err) == rules.CodeNotFound:
+		h.p.log.Debug("edit of a message that made no memo", "update_id", in.updateID)
+	case err == rules.ErrChangedElsewhere:
+		send("✏️ Not updated: " + memoLink(it.prefs.InstanceURL, m.ID) + " was changed outside Telegram since, so I kept it as it is.")
+	default:
+		send(chatError(h.p.log, "edit", err))
+	}
+}
