@@ -10,8 +10,6 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-
-	_ "github.com/mattn/go-sqlite3" // the "sqlite3" database/sql driver
 )
 
 // DatabaseFile is the name of the SQLite database inside the data
@@ -47,7 +45,7 @@ func Snapshot(ctx context.Context, dataDir, dest string) error {
 	q := url.Values{}
 	q.Set("mode", "rw") // never create a database that is not there
 	q.Set("_busy_timeout", "10000")
-	db, err := sql.Open("sqlite3", "file:"+src+"?"+q.Encode())
+	db, err := sql.Open(sqliteDriver(), "file:"+src+"?"+q.Encode())
 	if err != nil {
 		return err
 	}
@@ -77,7 +75,7 @@ func InspectSnapshot(ctx context.Context, file string) (SnapshotInfo, error) {
 	if _, err := os.Stat(file); err != nil {
 		return info, err
 	}
-	db, err := sql.Open("sqlite3", "file:"+file+"?mode=ro&immutable=1")
+	db, err := sql.Open(sqliteDriver(), "file:"+file+"?mode=ro&immutable=1")
 	if err != nil {
 		return info, err
 	}

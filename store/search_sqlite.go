@@ -33,12 +33,19 @@ const sqliteDriverName = "sqlite3_memoria"
 
 var registerDriver sync.Once
 
-// sqliteDialector is gorm's SQLite dialector over sqliteDriverName.
-func sqliteDialector(dsn string) gorm.Dialector {
+// sqliteDriver registers sqliteDriverName (once) and returns it. Every
+// connection to a Memoria database must use it: the search index's
+// triggers and integrity check call the functions it registers.
+func sqliteDriver() string {
 	registerDriver.Do(func() {
 		sql.Register(sqliteDriverName, &sqlite3.SQLiteDriver{ConnectHook: registerSearchFuncs})
 	})
-	return sqlite.New(sqlite.Config{DriverName: sqliteDriverName, DSN: dsn})
+	return sqliteDriverName
+}
+
+// sqliteDialector is gorm's SQLite dialector over sqliteDriverName.
+func sqliteDialector(dsn string) gorm.Dialector {
+	return sqlite.New(sqlite.Config{DriverName: sqliteDriver(), DSN: dsn})
 }
 
 func registerSearchFuncs(c *sqlite3.SQLiteConn) error {
