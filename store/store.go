@@ -33,7 +33,11 @@ type DB struct {
 	wal    *walFile  // synced by the syncer (see sync.go)
 	writes chan *writeReq
 	toSync chan groupOutcome // writer → syncer
-	done   chan struct{}     // closed when the syncer (after the writer) ends
+	// syncing is true while the syncer works on a batch; syncIdle
+	// (capacity 1) signals that it finished one (see nextWrite).
+	syncing  atomic.Bool
+	syncIdle chan struct{}
+	done     chan struct{} // closed when the syncer (after the writer) ends
 
 	closeMu sync.RWMutex // held for reading while sending on writes
 	closed  atomic.Bool
@@ -151,7 +155,7 @@ func open(ctx context.Context, writeD, readD gorm.Dialector, opts Options) (*DB,
 	wconn := w.Session(&gorm.Session{NewDB: true, Context: context.Background()})
 	wconn.Statement.ConnPool = gorm.NewPreparedStmtDB(conn, 256, 0)
 	db := &DB{write: w, read: r, wconn: wconn, conn: conn, feed: newSettingsFeed(),
-		writes: make(chan *writeReq, maxGroup), toSync: make(chan groupOutcome, 16), done: make(chan struct{})}
+		writes: make(chan *writeReq, maxGroup), toSync: make(chan groupOutcome, 16), syncIdle: make(chan struct{}, 1), done: make(chan struct{})}
 	return db, nil
 }
 

@@ -37,6 +37,7 @@ func (db *DB) syncer() {
 				break more
 			}
 		}
+		db.syncing.Store(true)
 		// Every group in the batch committed before this point, so a sync
 		// that starts now covers all of them.
 		var through uint64
@@ -47,6 +48,9 @@ func (db *DB) syncer() {
 		if through > 0 {
 			err = db.syncThrough(through)
 		}
+		// Idle before answering: a caller's next write may then start a
+		// group of its own at once (see runTx's lone-write case).
+		db.syncing.Store(false)
 		for _, g := range batch {
 			for i, req := range g.reqs {
 				res := g.results[i]
@@ -55,6 +59,10 @@ func (db *DB) syncer() {
 				}
 				req.done <- res
 			}
+		}
+		select { // wake a writer holding its transaction open (nextWrite)
+		case db.syncIdle <- struct{}{}:
+		default:
 		}
 	}
 }

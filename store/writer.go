@@ -96,15 +96,15 @@ func (db *DB) writer() {
 // plain SQL rather than through database/sql's Tx, so the connection's
 // prepared statements are reused from one transaction to the next.
 func (db *DB) commitGroup(group []*writeReq) groupOutcome {
-	db.writesRun.Add(uint64(len(group)))
-	out := groupOutcome{reqs: group, results: make([]error, len(group))}
+	out := &groupOutcome{reqs: group, results: make([]error, len(group))}
 	if err := db.haltErr(); err != nil {
 		for i := range out.results {
 			out.results[i] = err
 		}
-		return out
+		db.writesRun.Add(uint64(len(out.reqs)))
+		return *out
 	}
-	var live []int // indexes into group
+	var live []int // indexes into out.reqs
 	for i, req := range group {
 		if err := req.ctx.Err(); err != nil {
 			out.results[i] = err // never started: nothing of it is stored
@@ -112,28 +112,74 @@ func (db *DB) commitGroup(group []*writeReq) groupOutcome {
 		}
 		live = append(live, i)
 	}
-	if len(live) > 0 && db.runTx(group, live, out.results, true) {
+	if len(live) > 0 && db.runTx(out, live, true) {
 		out.seq = db.commits.Add(1)
 	}
-	return out
+	db.writesRun.Add(uint64(len(out.reqs)))
+	return *out
 }
 
-// runTx runs the writes group[i] for i in idx in one transaction, stores
-// their results and reports whether it committed. When a savepoint cannot
-// be rolled back or released, the transaction's state is unknown: it is
-// rolled back whole and, if mayRetry, the writes not at fault run once
-// more in a new transaction; otherwise they fail with the cause.
-func (db *DB) runTx(group []*writeReq, idx []int, results []error, mayRetry bool) bool {
+// nextWrite returns a write to add to the open transaction, if one is
+// queued or arrives while the syncer is still busy with earlier commits:
+// committing before the syncer is free would not answer anyone sooner
+// (a group waits for a sync that starts after its commit), so the writer
+// keeps filling the transaction instead, and commits fewer, larger groups.
+func (db *DB) nextWrite() (*writeReq, bool) {
+	for {
+		select {
+		case req, ok := <-db.writes:
+			return req, ok
+		default:
+		}
+		if !db.syncing.Load() {
+			return nil, false
+		}
+		select {
+		case req, ok := <-db.writes:
+			return req, ok
+		case <-db.syncIdle:
+		}
+	}
+}
+
+// runTx runs the writes out.reqs[i] for i in idx in one transaction,
+// stores their results and reports whether it committed. With extend, it
+// adds writes that nextWrite hands it (up to maxGroup) before committing.
+// When a savepoint cannot be rolled back or released, the transaction's
+// state is unknown: it is rolled back whole and, on a first attempt
+// (extend), the writes not at fault run once more in a new transaction;
+// otherwise they fail with the cause.
+func (db *DB) runTx(out *groupOutcome, idx []int, extend bool) bool {
 	if err := db.control("BEGIN IMMEDIATE"); err != nil {
 		for _, i := range idx {
-			results[i] = translate(err)
+			out.results[i] = translate(err)
 		}
 		return false
 	}
-	single := len(idx) == 1
+	// A lone write needs no savepoint: if it fails, the transaction is
+	// rolled back. More writes can only join while the syncer is busy.
+	single := len(idx) == 1 && !(extend && db.syncing.Load())
 	fault, faultErr := -1, error(nil)
-	for _, i := range idx {
-		req := group[i]
+	for k := 0; ; k++ {
+		if k == len(idx) {
+			if single || !extend || len(out.reqs) >= maxGroup {
+				break
+			}
+			req, ok := db.nextWrite()
+			if !ok {
+				break
+			}
+			out.reqs = append(out.reqs, req)
+			if err := req.ctx.Err(); err != nil {
+				out.results = append(out.results, err)
+				k--
+				continue
+			}
+			out.results = append(out.results, nil)
+			idx = append(idx, len(out.reqs)-1)
+		}
+		i := idx[k]
+		req := out.reqs[i]
 		if !single {
 			if err := db.control("SAVEPOINT w"); err != nil {
 				fault, faultErr = i, err
@@ -142,10 +188,10 @@ func (db *DB) runTx(group []*writeReq, idx []int, results []error, mayRetry bool
 		}
 		err := req.fn(db.wconn.WithContext(context.WithoutCancel(req.ctx)))
 		if err != nil {
-			results[i] = translate(err)
+			out.results[i] = translate(err)
 			if single {
 				if rerr := db.rollback(); rerr != nil {
-					results[i] = fmt.Errorf("%w (after: %v)", rerr, results[i])
+					out.results[i] = fmt.Errorf("%w (after: %v)", rerr, out.results[i])
 				}
 				return false
 			}
@@ -168,7 +214,7 @@ func (db *DB) runTx(group []*writeReq, idx []int, results []error, mayRetry bool
 		faultErr = errors.New("the transaction was rolled back by SQLite")
 	}
 	if faultErr != nil {
-		return db.recover(group, idx, results, fault, faultErr, mayRetry)
+		return db.recover(out, idx, fault, faultErr, extend)
 	}
 	if err := db.control("COMMIT"); err != nil {
 		err = fmt.Errorf("commit: %w", translate(err))
@@ -176,8 +222,8 @@ func (db *DB) runTx(group []*writeReq, idx []int, results []error, mayRetry bool
 			err = rerr
 		}
 		for _, i := range idx {
-			if results[i] == nil {
-				results[i] = err
+			if out.results[i] == nil {
+				out.results[i] = err
 			}
 		}
 		return false
@@ -187,7 +233,8 @@ func (db *DB) runTx(group []*writeReq, idx []int, results []error, mayRetry bool
 
 // recover handles a transaction whose state became unknown (see runTx):
 // fault is the write at fault (-1 if none is known).
-func (db *DB) recover(group []*writeReq, idx []int, results []error, fault int, cause error, mayRetry bool) bool {
+func (db *DB) recover(out *groupOutcome, idx []int, fault int, cause error, mayRetry bool) bool {
+	results := out.results
 	if fault >= 0 && results[fault] == nil {
 		results[fault] = fmt.Errorf("write not applied: %w", translate(cause))
 	}
@@ -209,7 +256,7 @@ func (db *DB) recover(group []*writeReq, idx []int, results []error, fault int, 
 		return false
 	}
 	if mayRetry {
-		return db.runTx(group, again, results, false)
+		return db.runTx(out, again, false)
 	}
 	for _, i := range again {
 		results[i] = fmt.Errorf("write not applied, its transaction failed: %w", translate(cause))
