@@ -6,7 +6,7 @@ import (
 )
 
 // fdatasync flushes f's data and the metadata needed to read it back (its
-// size), as SQLite itself does on Linux.
+// size); timestamps are left to the next checkpoint.
 func fdatasync(f *os.File) error {
 	for {
 		err := syscall.Fdatasync(int(f.Fd()))
