@@ -93,7 +93,8 @@ func (a *App) Addr() string { return a.ln.Addr().String() }
 func (a *App) Rules() *rules.Rules { return a.rules }
 
 // Run serves until ctx ends, then stops gracefully: new connections are
-// refused, in-flight calls finish (up to ShutdownTimeout), the bot stops and
+// refused, in-flight calls finish (up to ShutdownTimeout, after which their
+// connections are closed and Run reports the timeout), the bot stops and
 // the database closes.
 func (a *App) Run(ctx context.Context) error {
 	a.log.Info("memoria listening", "addr", a.Addr(), "data", a.cfg.DataDir)
@@ -124,8 +125,16 @@ func (a *App) Run(ctx context.Context) error {
 	a.log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout)
 	defer cancel()
-	if serr := a.srv.Shutdown(sctx); serr != nil && err == nil {
-		err = serr
+	if serr := a.srv.Shutdown(sctx); serr != nil {
+		// Calls still running after ShutdownTimeout: cut their
+		// connections. Their handlers may still be running; once the
+		// store is closed below, their store calls fail with
+		// store.ErrClosed.
+		a.log.Warn("graceful stop timed out; closing the remaining connections", "timeout", a.cfg.ShutdownTimeout)
+		a.srv.Close()
+		if err == nil {
+			err = fmt.Errorf("graceful stop: %w", serr)
+		}
 	}
 	stopBot()
 	<-botDone
@@ -136,9 +145,14 @@ func (a *App) Run(ctx context.Context) error {
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
-	a.log.Info("stopped")
+	st := a.db.WriteStats()
+	a.log.Info("stopped", "writes", st.Writes, "commits", st.Commits, "syncs", st.Syncs)
 	return err
 }
+
+// WriteStats reports the store's write counters (for benchmarks and
+// tools): writes, commits, and syncs of the log to stable storage.
+func (a *App) WriteStats() store.WriteStats { return a.db.WriteStats() }
 
 // Close releases an App that will not Run (Run cleans up by itself when its
 // context ends).

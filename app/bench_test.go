@@ -52,6 +52,7 @@ func BenchmarkCreateMemo(b *testing.B) {
 					}
 					memos := memoriav1connect.NewMemoServiceClient(p.http, s.URL, append([]connect.ClientOption{connect.WithInterceptors(bearer(tok))}, p.opts...)...)
 					var n atomic.Int64
+					before := s.App.WriteStats()
 					b.ResetTimer()
 					runParallel(b, c, func() {
 						i := n.Add(1)
@@ -62,6 +63,7 @@ func BenchmarkCreateMemo(b *testing.B) {
 					})
 					b.StopTimer()
 					b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "memos/s")
+					reportWriteStats(b, s, before)
 				})
 			}
 		}

@@ -51,6 +51,7 @@ func newTgBench(b *testing.B, token string) *tgBench {
 func (tb *tgBench) drain(b *testing.B, token string, n int, last int64) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
+	before := tb.s.App.WriteStats()
 	start := time.Now()
 	tb.s.setToken(tb.admin, tb.tg.URL()+"/bot"+token)
 	if err := tb.bot.WaitConfirmed(ctx, last); err != nil {
@@ -59,6 +60,7 @@ func (tb *tgBench) drain(b *testing.B, token string, n int, last int64) {
 	el := time.Since(start)
 	b.ReportMetric(float64(n)/el.Seconds(), "updates/s")
 	b.ReportMetric(el.Seconds(), "s_total")
+	reportWriteStats(b, tb.s, before)
 }
 
 // BenchmarkTelegramTextIngest: 10,000 queued text updates to committed memos.

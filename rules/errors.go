@@ -52,19 +52,30 @@ func ErrorCode(err error) Code {
 	return CodeInternal
 }
 
-// AsError returns the user-facing error err stands for: a rules error, or
-// ErrDiskFull for a write that failed because the server's disk is full
-// (whichever layer it came from). Anything else is internal: false.
+// AsError returns the user-facing error err stands for: a rules error;
+// ErrDiskFull for a write that failed because the server's disk is full;
+// errStorageFailing when the store halted writes after a failed sync, or
+// errShuttingDown when it is closed (whichever layer they came from).
+// Anything else is internal: false.
 func AsError(err error) (*Error, bool) {
 	var e *Error
-	if errors.As(err, &e) {
+	switch {
+	case errors.As(err, &e):
 		return e, true
-	}
-	if IsDiskFull(err) {
+	case IsDiskFull(err):
 		return ErrDiskFull, true
+	case errors.Is(err, store.ErrSyncFailed) || errors.Is(err, store.ErrWritesHalted):
+		return errStorageFailing, true
+	case errors.Is(err, store.ErrClosed):
+		return errShuttingDown, true
 	}
 	return nil, false
 }
+
+var (
+	errStorageFailing = Errorf(CodeUnavailable, "the server cannot write to its disk safely and has stopped saving; an admin must check the server log and restart it")
+	errShuttingDown   = Errorf(CodeUnavailable, "the server is shutting down; try again in a moment")
+)
 
 // ErrDiskFull answers a write that failed because the disk holding the
 // data directory is full. Nothing was saved; reads keep working.

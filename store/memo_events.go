@@ -67,9 +67,6 @@ type MemoEvent struct {
 // buffer: events were dropped, and the subscriber must resynchronise.
 var ErrEventsLost = errors.New("memo events were lost: the subscriber fell behind")
 
-// ErrClosed ends a memo subscription when the feed shuts down.
-var ErrClosed = errors.New("the memo event feed is closed")
-
 // DefaultMemoEventBuffer is how many undelivered events a subscriber may
 // have before it is dropped with ErrEventsLost.
 const DefaultMemoEventBuffer = 256

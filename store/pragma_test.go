@@ -7,7 +7,9 @@ import (
 
 // TestPragmas checks the connection settings the store relies on: WAL (so
 // readers never block the writer), foreign keys, a busy timeout and
-// synchronous=NORMAL (durable at checkpoints, no fsync per commit).
+// synchronous=NORMAL: SQLite syncs only around checkpoints, and the
+// store's syncer (sync.go) makes each commit durable before it is
+// acknowledged — see TestEveryAckFollowsASync.
 func TestPragmas(t *testing.T) {
 	ctx := context.Background()
 	db, err := Open(ctx, t.TempDir(), Options{})

@@ -7,8 +7,11 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"time"
 
+	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 )
@@ -23,16 +26,46 @@ type DB struct {
 	feed   *settingsFeed
 	wconn  *gorm.DB  // the writer goroutine's connection (see writer.go)
 	conn   *sql.Conn // under wconn
+	wal    *walFile  // synced by the syncer (see sync.go)
 	writes chan *writeReq
-	done   chan struct{}
+	toSync chan groupOutcome // writer → syncer
+	// syncing is true while the syncer works on a batch; syncIdle
+	// (capacity 1) signals that it finished one (see nextWrite).
+	syncing  atomic.Bool
+	syncIdle chan struct{}
+	done     chan struct{} // closed when the syncer (after the writer) ends
+
+	closeMu sync.RWMutex // held for reading while sending on writes
+	closed  atomic.Bool
+	halted  atomic.Pointer[error] // set once writes are halted (see halt)
+	syncErr atomic.Pointer[error] // set once a sync failed: no sync is trusted after it
+
+	writesRun atomic.Uint64 // writes that reached the writer
+	commits   atomic.Uint64 // committed transactions; a group's seq
+	syncs     atomic.Uint64 // completed syncs
+	synced    atomic.Uint64 // the highest seq covered by a completed sync
 
 	memoEvents memoEventFeed // committed memo changes (memo_events.go)
+
+	hooks testHooks
+}
+
+// testHooks let tests inject faults; all nil in production.
+type testHooks struct {
+	// control, when set, runs before each transaction-control statement
+	// of the writer; an error it returns replaces the statement.
+	control func(sql string) error
 }
 
 // Options tune Open.
 type Options struct {
 	// MaxReaders bounds the read pool (default 4).
 	MaxReaders int
+
+	// driverName replaces the database/sql driver (tests register one
+	// with extra SQL functions, and must register the search functions
+	// too: registerSearchFuncs); empty means sqliteDriverName.
+	driverName string
 }
 
 // Open opens (creating if needed) the SQLite database memoria.db in dir and
@@ -56,7 +89,22 @@ func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
 	if opts.MaxReaders <= 0 {
 		opts.MaxReaders = 4
 	}
-	return open(ctx, sqliteDialector(writeDSN), sqliteDialector(readDSN), opts)
+	dialect := func(dsn string) gorm.Dialector {
+		if opts.driverName != "" {
+			return sqlite.New(sqlite.Config{DriverName: opts.driverName, DSN: dsn})
+		}
+		return sqliteDialector(dsn)
+	}
+	db, err := open(ctx, dialect(writeDSN), dialect(readDSN), opts)
+	if err != nil {
+		return nil, err
+	}
+	if db.wal, err = openWAL(path); err != nil {
+		db.Close()
+		return nil, err
+	}
+	db.start()
+	return db, nil
 }
 
 // open is dialect-neutral: another SQL driver only needs its own
@@ -108,17 +156,32 @@ func open(ctx context.Context, writeD, readD gorm.Dialector, opts Options) (*DB,
 	}
 	wconn := w.Session(&gorm.Session{NewDB: true, Context: context.Background()})
 	wconn.Statement.ConnPool = gorm.NewPreparedStmtDB(conn, 256, 0)
-	db := &DB{write: w, read: r, wconn: wconn, conn: conn, feed: newSettingsFeed(), writes: make(chan *writeReq), done: make(chan struct{})}
+	db := &DB{write: w, read: r, wconn: wconn, conn: conn, feed: newSettingsFeed(),
+		writes: make(chan *writeReq, maxGroup), toSync: make(chan groupOutcome, 16), syncIdle: make(chan struct{}, 1), done: make(chan struct{})}
 	db.memoEvents = newLocalMemoFeed()
-	go db.writer()
 	return db, nil
 }
 
-// Close closes both pools; pending writes finish first. No call may be in
-// flight or start after Close.
+// start runs the writer and the syncer.
+func (db *DB) start() {
+	go db.writer()
+	go db.syncer()
+}
+
+// Close waits for the writes already queued (each is answered), then
+// closes both pools. Calls after Close fail with ErrClosed; a second Close
+// does nothing.
 func (db *DB) Close() error {
+	db.closeMu.Lock()
+	if db.closed.Swap(true) {
+		db.closeMu.Unlock()
+		return nil
+	}
 	close(db.writes)
-	<-db.done
+	db.closeMu.Unlock()
+	if db.wal != nil { // started
+		<-db.done
+	}
 	db.feed.close()
 	db.memoEvents.close()
 	if ps, ok := db.wconn.Statement.ConnPool.(*gorm.PreparedStmtDB); ok {
@@ -135,11 +198,21 @@ func (db *DB) Close() error {
 			first = err
 		}
 	}
+	if db.wal != nil {
+		db.wal.close() // after SQLite let go of the files
+	}
 	return first
 }
 
-// r returns the read pool bound to ctx.
-func (db *DB) r(ctx context.Context) *gorm.DB { return db.read.WithContext(ctx) }
+// r returns the read pool bound to ctx; after Close, queries on it fail
+// with ErrClosed.
+func (db *DB) r(ctx context.Context) *gorm.DB {
+	g := db.read.WithContext(ctx)
+	if db.closed.Load() {
+		g.AddError(ErrClosed)
+	}
+	return g
+}
 
 func micros(t time.Time) int64 {
 	if t.IsZero() {

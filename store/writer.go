@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
+	"github.com/mattn/go-sqlite3"
 	"gorm.io/gorm"
 )
 
@@ -10,9 +13,18 @@ import (
 // commits them in groups: whatever writes are waiting when a transaction
 // starts share it, each in its own savepoint so that one failing write
 // rolls back alone. Writers therefore queue instead of failing with
-// SQLITE_BUSY, and the per-commit cost (WAL append, locks) is shared when
-// many arrive at once. A caller's write returns only after its group
-// committed.
+// SQLITE_BUSY, and the per-commit cost is shared when many arrive at once.
+//
+// A committed group goes to the syncer (sync.go), which makes the log
+// durable and only then answers the group's callers, while the writer
+// already runs the next group: a caller's write returns only after its
+// group committed AND reached stable storage. See docs/durability.md.
+//
+// Once dequeued, a write runs to the end whatever its caller's context
+// does: its statements run under context.WithoutCancel, so go-sqlite3 never
+// interrupts them (an interrupted statement makes SQLite roll back the
+// whole transaction, taking the group's other writes with it). A write
+// whose context ended before its group started is skipped and told so.
 
 // maxGroup bounds how many writes share one transaction.
 const maxGroup = 128
@@ -23,25 +35,46 @@ type writeReq struct {
 	done chan error
 }
 
+// groupOutcome is a group's results, handed from the writer to the syncer.
+type groupOutcome struct {
+	reqs    []*writeReq
+	results []error
+	seq     uint64 // the commit's sequence number (db.commits); 0: nothing committed
+}
+
 // tx runs fn in a write transaction (possibly shared with other writes, in
-// a savepoint of its own) and returns after the commit.
+// a savepoint of its own) and returns once that transaction is committed
+// and synced, or with the reason it is not.
 func (db *DB) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	if err := db.haltErr(); err != nil {
+		return err
+	}
 	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	// The read lock keeps Close from closing the queue under a sender.
+	db.closeMu.RLock()
+	if db.closed.Load() {
+		db.closeMu.RUnlock()
+		return ErrClosed
+	}
 	select {
 	case db.writes <- req:
 	case <-ctx.Done():
+		db.closeMu.RUnlock()
 		return ctx.Err()
 	}
+	db.closeMu.RUnlock()
 	// Once queued, wait for the outcome even if ctx ends: the write may
 	// already be committed and the caller must not be told otherwise.
 	return <-req.done
 }
 
+// writer commits queued writes group by group and hands each group to the
+// syncer; it ends when Close closes the queue.
 func (db *DB) writer() {
-	defer close(db.done)
-	group := make([]*writeReq, 0, maxGroup)
+	defer close(db.toSync)
 	for first := range db.writes {
-		group = append(group[:0], first)
+		group := make([]*writeReq, 1, 16)
+		group[0] = first
 	fill:
 		for len(group) < maxGroup {
 			select {
@@ -54,66 +87,215 @@ func (db *DB) writer() {
 				break fill
 			}
 		}
-		db.commitGroup(group)
+		db.toSync <- db.commitGroup(group)
 	}
 }
 
 // commitGroup runs the group in one transaction on the writer's own
-// connection. Transactions are begun with plain SQL rather than through
-// database/sql's Tx, so the connection's prepared statements are reused
-// from one transaction to the next instead of being prepared again.
-func (db *DB) commitGroup(group []*writeReq) {
-	live := group[:0:0]
-	for _, req := range group {
+// connection and returns each write's result. Transactions are begun with
+// plain SQL rather than through database/sql's Tx, so the connection's
+// prepared statements are reused from one transaction to the next.
+func (db *DB) commitGroup(group []*writeReq) groupOutcome {
+	out := &groupOutcome{reqs: group, results: make([]error, len(group))}
+	if err := db.haltErr(); err != nil {
+		for i := range out.results {
+			out.results[i] = err
+		}
+		db.writesRun.Add(uint64(len(out.reqs)))
+		return *out
+	}
+	var live []int // indexes into out.reqs
+	for i, req := range group {
 		if err := req.ctx.Err(); err != nil {
-			req.done <- err
+			out.results[i] = err // never started: nothing of it is stored
 			continue
 		}
-		live = append(live, req)
+		live = append(live, i)
 	}
-	if len(live) == 0 {
-		return
+	if len(live) > 0 && db.runTx(out, live, true) {
+		out.seq = db.commits.Add(1)
 	}
-	bg := func(sql string) error { return execSQL(db.wconn, sql) }
-	if err := bg("BEGIN IMMEDIATE"); err != nil {
-		for _, req := range live {
-			req.done <- translate(err)
+	db.writesRun.Add(uint64(len(out.reqs)))
+	return *out
+}
+
+// nextWrite returns a write to add to the open transaction, if one is
+// queued or arrives while the syncer is still busy with earlier commits:
+// committing before the syncer is free would not answer anyone sooner
+// (a group waits for a sync that starts after its commit), so the writer
+// keeps filling the transaction instead, and commits fewer, larger groups.
+func (db *DB) nextWrite() (*writeReq, bool) {
+	for {
+		select {
+		case req, ok := <-db.writes:
+			return req, ok
+		default:
 		}
-		return
-	}
-	results := make([]error, len(live))
-	if len(live) == 1 {
-		results[0] = translate(live[0].fn(db.wconn.WithContext(live[0].ctx)))
-		if results[0] != nil {
-			bg("ROLLBACK")
-			live[0].done <- results[0]
-			return
+		if !db.syncing.Load() {
+			return nil, false
 		}
-	} else {
-		for i, req := range live {
-			// A savepoint per write: on error only this write is undone.
-			if err := bg("SAVEPOINT w"); err != nil {
-				results[i] = translate(err)
+		select {
+		case req, ok := <-db.writes:
+			return req, ok
+		case <-db.syncIdle:
+		}
+	}
+}
+
+// runTx runs the writes out.reqs[i] for i in idx in one transaction,
+// stores their results and reports whether it committed. With extend, it
+// adds writes that nextWrite hands it (up to maxGroup) before committing.
+// When a savepoint cannot be rolled back or released, the transaction's
+// state is unknown: it is rolled back whole and, on a first attempt
+// (extend), the writes not at fault run once more in a new transaction;
+// otherwise they fail with the cause.
+func (db *DB) runTx(out *groupOutcome, idx []int, extend bool) bool {
+	if err := db.control("BEGIN IMMEDIATE"); err != nil {
+		for _, i := range idx {
+			out.results[i] = translate(err)
+		}
+		return false
+	}
+	// A lone write needs no savepoint: if it fails, the transaction is
+	// rolled back. More writes can only join while the syncer is busy.
+	single := len(idx) == 1 && !(extend && db.syncing.Load())
+	fault, faultErr := -1, error(nil)
+	for k := 0; ; k++ {
+		if k == len(idx) {
+			if single || !extend || len(out.reqs) >= maxGroup {
+				break
+			}
+			req, ok := db.nextWrite()
+			if !ok {
+				break
+			}
+			out.reqs = append(out.reqs, req)
+			if err := req.ctx.Err(); err != nil {
+				out.results = append(out.results, err)
+				k--
 				continue
 			}
-			if err := req.fn(db.wconn.WithContext(req.ctx)); err != nil {
-				results[i] = translate(err)
-				bg("ROLLBACK TO w")
+			out.results = append(out.results, nil)
+			idx = append(idx, len(out.reqs)-1)
+		}
+		i := idx[k]
+		req := out.reqs[i]
+		if !single {
+			if err := db.control("SAVEPOINT w"); err != nil {
+				fault, faultErr = i, err
+				break
 			}
-			bg("RELEASE w")
+		}
+		err := req.fn(db.wconn.WithContext(context.WithoutCancel(req.ctx)))
+		if err != nil {
+			out.results[i] = translate(err)
+			if single {
+				if rerr := db.rollback(); rerr != nil {
+					out.results[i] = fmt.Errorf("%w (after: %v)", rerr, out.results[i])
+				}
+				return false
+			}
+			if rerr := db.control("ROLLBACK TO w"); rerr != nil {
+				fault, faultErr = i, rerr
+				break
+			}
+		}
+		if !single {
+			if err := db.control("RELEASE w"); err != nil {
+				fault, faultErr = i, err
+				break
+			}
 		}
 	}
-	if err := bg("COMMIT"); err != nil {
-		bg("ROLLBACK")
-		for i := range results {
+	if fault < 0 && !db.inTx() {
+		// SQLite rolled the transaction back by itself (some I/O errors
+		// do) without any control statement failing: nothing is known to
+		// be committed, and no write in particular is at fault.
+		faultErr = errors.New("the transaction was rolled back by SQLite")
+	}
+	if faultErr != nil {
+		return db.recover(out, idx, fault, faultErr, extend)
+	}
+	if err := db.control("COMMIT"); err != nil {
+		err = fmt.Errorf("commit: %w", translate(err))
+		if rerr := db.rollback(); rerr != nil {
+			err = rerr
+		}
+		for _, i := range idx {
+			if out.results[i] == nil {
+				out.results[i] = err
+			}
+		}
+		return false
+	}
+	return true
+}
+
+// recover handles a transaction whose state became unknown (see runTx):
+// fault is the write at fault (-1 if none is known).
+func (db *DB) recover(out *groupOutcome, idx []int, fault int, cause error, mayRetry bool) bool {
+	results := out.results
+	if fault >= 0 && results[fault] == nil {
+		results[fault] = fmt.Errorf("write not applied: %w", translate(cause))
+	}
+	if err := db.rollback(); err != nil {
+		for _, i := range idx {
 			if results[i] == nil {
-				results[i] = translate(err)
+				results[i] = err
 			}
 		}
+		return false
 	}
-	for i, req := range live {
-		req.done <- results[i]
+	var again []int
+	for _, i := range idx {
+		if i != fault && results[i] == nil {
+			again = append(again, i)
+		}
 	}
+	if len(again) == 0 {
+		return false
+	}
+	if mayRetry {
+		return db.runTx(out, again, false)
+	}
+	for _, i := range again {
+		results[i] = fmt.Errorf("write not applied, its transaction failed: %w", translate(cause))
+	}
+	return false
+}
+
+// rollback ends the open transaction. If ROLLBACK fails while a
+// transaction is still open, the connection's state is unknown: the store
+// halts writes and rollback returns the halting error.
+func (db *DB) rollback() error {
+	err := db.control("ROLLBACK")
+	if err == nil || !db.inTx() {
+		return nil // rolled back (by us or already by SQLite)
+	}
+	db.halt(fmt.Errorf("rollback failed: %w", err))
+	return db.haltErr()
+}
+
+// inTx reports whether the write connection has a transaction open.
+func (db *DB) inTx() bool {
+	in := true // if the driver cannot tell, assume the transaction stands
+	db.conn.Raw(func(dc any) error {
+		if c, ok := dc.(*sqlite3.SQLiteConn); ok {
+			in = !c.AutoCommit()
+		}
+		return nil
+	})
+	return in
+}
+
+// control runs a transaction-control statement on the writer's connection.
+func (db *DB) control(sql string) error {
+	if h := db.hooks.control; h != nil {
+		if err := h(sql); err != nil {
+			return err
+		}
+	}
+	return execSQL(db.wconn, sql)
 }
 
 // execSQL runs a statement without arguments straight on tx's connection
