@@ -30,6 +30,7 @@ test: test-lint test-generated test-go test-web test-e2e
 test-lint: web-deps
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
 	$(BUF) lint
 
 ## test-generated: `buf generate` must reproduce gen/ and web/src/gen/ exactly
