@@ -242,6 +242,13 @@ func TestMetrics(t *testing.T) {
 	if end.sum("memoria_store_commit_groups_total") <= mid.sum("memoria_store_commit_groups_total") {
 		t.Error("commit_groups_total did not move with Telegram's writes")
 	}
+
+	// A reply Telegram refuses (as for a user who blocked the bot) is dropped.
+	tgBot.FailNext(1, telegramtest.Fault{Kind: telegramtest.FaultUnauthorized, Methods: []string{"sendMessage"}})
+	tgBot.SendText(alice, "/help")
+	eventually(t, 10*time.Second, "the refused reply counted as dropped", func() bool {
+		return s.scrape().sum("memoria_telegram_replies_dropped_total", "reason", "undeliverable") == 1
+	})
 }
 
 // seriesOf finds the series of name with the label pair.

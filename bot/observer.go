@@ -177,3 +177,12 @@ func (p *poller) observeGetUpdates(ctx context.Context, err error) {
 		p.sup.opts.Observer.GetUpdatesFailed(failureKind(err))
 	}
 }
+
+// obs is the sender's Observer (none for a sender without a poller, in
+// tests).
+func (s *sender) obs() Observer {
+	if s.p == nil {
+		return nopObserver{}
+	}
+	return s.p.sup.opts.Observer
+}

@@ -55,13 +55,13 @@ func (s *sender) enqueue(m outMessage) {
 	} else {
 		q = append(q, m)
 		if len(q) > maxQueuedPerChat {
-			s.p.sup.opts.Observer.ReplyDropped(DropQueueFull)
+			s.obs().ReplyDropped(DropQueueFull)
 			q = q[len(q)-maxQueuedPerChat:]
 		}
 	}
 	s.q[m.chatID] = q
 	s.mu.Unlock()
-	s.p.sup.opts.Observer.ReplyQueued()
+	s.obs().ReplyQueued()
 	select {
 	case s.wake <- struct{}{}:
 	default:
@@ -182,7 +182,7 @@ func (s *sender) send(ctx context.Context, m outMessage) {
 	for attempt := 0; attempt < 5; attempt++ {
 		err := s.deliver(ctx, m)
 		if err == nil {
-			s.p.sup.opts.Observer.ReplySent()
+			s.obs().ReplySent()
 		}
 		if err == nil || ctx.Err() != nil {
 			return
@@ -201,10 +201,10 @@ func (s *sender) send(ctx context.Context, m outMessage) {
 		default:
 			// Blocked by the user, chat gone, bad request: give up.
 			s.p.log.Warn("reply not delivered", "chat", m.chatID, "err", describe(err))
-			s.p.sup.opts.Observer.ReplyDropped(DropUndeliverable)
+			s.obs().ReplyDropped(DropUndeliverable)
 			return
 		}
 	}
 	s.p.log.Warn("reply not delivered after retries", "chat", m.chatID)
-	s.p.sup.opts.Observer.ReplyDropped(DropRetries)
+	s.obs().ReplyDropped(DropRetries)
 }

@@ -50,8 +50,8 @@ func New() *Metrics {
 	return m
 }
 
-// Handler serves the registry in the Prometheus text format (or
-// OpenMetrics / protobuf when the scraper asks for them).
+// Handler serves the registry in the Prometheus text format (or the
+// protobuf format when the scraper asks for it).
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }
