@@ -10,14 +10,19 @@ import (
 
 const module = "github.com/memoria-app/memoria"
 
+// prometheus is the prefix of the Prometheus client libraries.
+const prometheus = "github.com/prometheus/"
+
 // forbidden lists, for each package of ours, the import-path prefixes its
 // dependencies (direct or not) must not include: the directions of
 // ../shared/ARCHITECTURE.md. "ours" stands for every package of this module.
+// Prometheus stays in metrics/: the others report through plain-Go
+// observer interfaces.
 var forbidden = map[string][]string{
-	"rules":   {"connectrpc.com/", module + "/gen/", module + "/server", module + "/bot", module + "/app", "github.com/PaulSonOfLars/gotgbot"},
-	"bot":     {"connectrpc.com/", module + "/gen/", module + "/server", module + "/app"},
-	"store":   {"connectrpc.com/", module + "/gen/", module + "/rules", module + "/server", module + "/bot", module + "/app", "github.com/PaulSonOfLars/gotgbot"},
-	"server":  {module + "/bot", module + "/app", "github.com/PaulSonOfLars/gotgbot"},
+	"rules":   {"connectrpc.com/", module + "/gen/", module + "/server", module + "/bot", module + "/app", module + "/metrics", "github.com/PaulSonOfLars/gotgbot", prometheus},
+	"bot":     {"connectrpc.com/", module + "/gen/", module + "/server", module + "/app", module + "/metrics", prometheus},
+	"store":   {"connectrpc.com/", module + "/gen/", module + "/rules", module + "/server", module + "/bot", module + "/app", module + "/metrics", "github.com/PaulSonOfLars/gotgbot", prometheus},
+	"server":  {module + "/bot", module + "/app", module + "/metrics", "github.com/PaulSonOfLars/gotgbot", prometheus},
 	"tgtoken": {"ours"},
 }
 

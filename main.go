@@ -190,6 +190,7 @@ func serve(ctx context.Context, args []string) error {
 	addr := fs.String("addr", env("MEMORIA_ADDR", ":5230"), "listen address (env MEMORIA_ADDR)")
 	st := addStorageFlags(fs)
 	maxUpload := fs.Int64("max-upload-mib", 32, "largest accepted resource in MiB (env MEMORIA_MAX_UPLOAD_MIB)")
+	metricsAllow := fs.String("metrics-allow", env("MEMORIA_METRICS_ALLOW", app.DefaultMetricsAllow), "networks (comma-separated CIDRs or addresses) whose clients may scrape GET /metrics; others get 403 (env MEMORIA_METRICS_ALLOW)")
 	logLevel := fs.String("log-level", env("MEMORIA_LOG_LEVEL", "info"), "debug, info, warn or error (env MEMORIA_LOG_LEVEL)")
 	if v, ok := os.LookupEnv("MEMORIA_MAX_UPLOAD_MIB"); ok {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -215,7 +216,7 @@ func serve(ctx context.Context, args []string) error {
 		return fmt.Errorf("--log-level: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	a, err := app.New(ctx, app.Config{Addr: *addr, DataDir: st.data, MaxUploadBytes: *maxUpload << 20, Logger: log})
+	a, err := app.New(ctx, app.Config{Addr: *addr, DataDir: st.data, MaxUploadBytes: *maxUpload << 20, Logger: log, MetricsAllow: *metricsAllow})
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/memoria-app/memoria/bot"
+	"github.com/memoria-app/memoria/metrics"
 	"github.com/memoria-app/memoria/rules"
 	"github.com/memoria-app/memoria/server"
 	"github.com/memoria-app/memoria/store"
@@ -29,7 +31,13 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// Bot tunes the Telegram runner (tests shorten its timeouts).
 	Bot bot.Options
+	// MetricsAllow lists the networks whose clients may scrape GET
+	// /metrics, comma-separated; empty: DefaultMetricsAllow.
+	MetricsAllow string
 }
+
+// DefaultMetricsAllow is who may scrape GET /metrics by default: this host.
+const DefaultMetricsAllow = server.DefaultMetricsAllow
 
 // App is a running Memoria instance.
 type App struct {
@@ -50,10 +58,16 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.ShutdownTimeout == 0 {
 		cfg.ShutdownTimeout = 10 * time.Second
 	}
-	db, err := store.Open(ctx, cfg.DataDir, store.Options{})
+	allow, err := server.ParseNetworks(cmp.Or(cfg.MetricsAllow, DefaultMetricsAllow))
+	if err != nil {
+		return nil, fmt.Errorf("--metrics-allow (MEMORIA_METRICS_ALLOW): %w", err)
+	}
+	m := metrics.New()
+	db, err := store.Open(ctx, cfg.DataDir, store.Options{Observer: m})
 	if err != nil {
 		return nil, err
 	}
+	m.WatchStore(db.WriteStats)
 	rl, err := rules.NewRules(db, cfg.DataDir, rules.Config{MaxUploadBytes: cfg.MaxUploadBytes, BcryptCost: cfg.BcryptCost})
 	if err != nil {
 		db.Close()
@@ -65,9 +79,12 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	a := &App{cfg: cfg, log: cfg.Logger, db: db, rules: rl, ln: ln}
+	cfg.Bot.Observer = m
 	a.bot = newBotRunner(db, rl, cfg.Logger, cfg.Bot)
 	rl.AttachBot(a.bot)
-	handler := server.NewHandler(server.Deps{Rules: rl, Log: cfg.Logger, Web: web.Handler()})
+	m.WatchBotState(func() string { return bot.StateName(a.bot.Status().State) })
+	handler := server.NewHandler(server.Deps{Rules: rl, Log: cfg.Logger, Web: web.Handler(),
+		Metrics: server.Metrics{Handler: m.Handler(), Allow: allow, RPC: m}})
 	protocols := new(http.Protocols)
 	protocols.SetHTTP1(true)
 	protocols.SetUnencryptedHTTP2(true) // h2c, for gRPC without TLS

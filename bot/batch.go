@@ -207,6 +207,7 @@ func (h *batchHandler) commitAll(ctx context.Context, items []*prepared) int {
 			h.p.log.Error("update not committed", "update_id", it.in.updateID, "err", it.commitErr)
 			continue
 		}
+		h.observeUpdate(it)
 		h.reply(ctx, it)
 	}
 	return failed

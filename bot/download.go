@@ -66,6 +66,7 @@ func sizeText(n int64) string {
 func (p *poller) fetch(ctx context.Context, f fileRef) (rules.StagedFile, error) {
 	limit := p.sup.rules.MaxUploadBytes()
 	if f.size > limit {
+		p.sup.opts.Observer.DownloadFailed(DownloadPermanent)
 		return rules.StagedFile{}, tooLarge(f.size, limit)
 	}
 	o := p.sup.opts
@@ -73,6 +74,7 @@ func (p *poller) fetch(ctx context.Context, f fileRef) (rules.StagedFile, error)
 	var last error
 	for attempt := 0; attempt < o.DownloadAttempts; attempt++ {
 		staged, err := p.fetchOnce(ctx, f, limit)
+		p.observeDownload(ctx, staged, err)
 		if err == nil {
 			return staged, nil
 		}

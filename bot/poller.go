@@ -135,6 +135,7 @@ func (p *poller) poll(ctx context.Context, username string, transient, rejected,
 	for ctx.Err() == nil {
 		raw, err := p.getUpdates(ctx, offset)
 		if err != nil {
+			p.observeGetUpdates(ctx, err)
 			if !p.fail(ctx, err, "getUpdates", transient, rejected, conflict, username) {
 				return
 			}

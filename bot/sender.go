@@ -55,11 +55,13 @@ func (s *sender) enqueue(m outMessage) {
 	} else {
 		q = append(q, m)
 		if len(q) > maxQueuedPerChat {
+			s.obs().ReplyDropped(DropQueueFull)
 			q = q[len(q)-maxQueuedPerChat:]
 		}
 	}
 	s.q[m.chatID] = q
 	s.mu.Unlock()
+	s.obs().ReplyQueued()
 	select {
 	case s.wake <- struct{}{}:
 	default:
@@ -179,6 +181,9 @@ func (s *sender) send(ctx context.Context, m outMessage) {
 	bo := &backoff{min: s.p.sup.opts.TransientBackoff[0], max: s.p.sup.opts.TransientBackoff[1]}
 	for attempt := 0; attempt < 5; attempt++ {
 		err := s.deliver(ctx, m)
+		if err == nil {
+			s.obs().ReplySent()
+		}
 		if err == nil || ctx.Err() != nil {
 			return
 		}
@@ -196,8 +201,10 @@ func (s *sender) send(ctx context.Context, m outMessage) {
 		default:
 			// Blocked by the user, chat gone, bad request: give up.
 			s.p.log.Warn("reply not delivered", "chat", m.chatID, "err", describe(err))
+			s.obs().ReplyDropped(DropUndeliverable)
 			return
 		}
 	}
 	s.p.log.Warn("reply not delivered after retries", "chat", m.chatID)
+	s.obs().ReplyDropped(DropRetries)
 }

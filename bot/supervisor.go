@@ -81,6 +81,8 @@ type Options struct {
 	// DownloadAttempts bounds retries of one file on transient errors
 	// (default 8).
 	DownloadAttempts int
+	// Observer hears what the bot does, for metrics (default: nobody).
+	Observer Observer
 }
 
 func (o *Options) defaults() {
@@ -124,6 +126,9 @@ func (o *Options) defaults() {
 	}
 	if o.DownloadAttempts <= 0 {
 		o.DownloadAttempts = 8
+	}
+	if o.Observer == nil {
+		o.Observer = nopObserver{}
 	}
 }
 

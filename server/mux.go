@@ -16,9 +16,10 @@ import (
 
 // Deps are what the HTTP handler serves.
 type Deps struct {
-	Rules *rules.Rules
-	Log   *slog.Logger
-	Web   http.Handler // the UI at "/"; nil: none
+	Rules   *rules.Rules
+	Log     *slog.Logger
+	Web     http.Handler // the UI at "/"; nil: none
+	Metrics Metrics      // GET /metrics and the RPC observer (see metrics.go)
 }
 
 // ServiceNames lists the API's services (for health and reflection).
@@ -64,7 +65,7 @@ func bodyLimits(maxUpload int64) map[string]int64 {
 // a bound on a decoded (decompressed) message, and compression.
 func handlerOptions(d Deps, readMax int64) []connect.HandlerOption {
 	return []connect.HandlerOption{
-		connect.WithInterceptors(logInterceptor(d.Log), errorInterceptor(d.Log), authInterceptor(d.Rules)),
+		connect.WithInterceptors(metricsInterceptor(d.Metrics.RPC), logInterceptor(d.Log), errorInterceptor(d.Log), authInterceptor(d.Rules)),
 		connect.WithReadMaxBytes(int(readMax)),
 		// Gzip costs more CPU than it saves bytes on small replies, and
 		// its fastest level is nearly as small as the default on pages.
@@ -128,6 +129,7 @@ func NewHandler(d Deps) http.Handler {
 
 	mux.Handle("GET /healthz", healthzHandler())
 	mux.Handle("GET /readyz", readyzHandler(d.Rules, d.Log))
+	mux.Handle("GET /metrics", metricsHandler(d.Metrics))
 	mux.Handle("GET /export/memos.zip", exportHandler(d.Rules, d.Log))
 	mux.Handle("GET /file/resources/{id}/{filename}", fileHandler(d.Rules, d.Log))
 	mux.HandleFunc("/file/resources/{id}/{filename}", func(w http.ResponseWriter, _ *http.Request) {

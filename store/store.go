@@ -46,6 +46,7 @@ type DB struct {
 	synced    atomic.Uint64 // the highest seq covered by a completed sync
 
 	memoEvents memoEventFeed // committed memo changes (memo_events.go)
+	observer   WriteObserver // never nil (see observer.go)
 
 	hooks testHooks
 }
@@ -61,6 +62,8 @@ type testHooks struct {
 type Options struct {
 	// MaxReaders bounds the read pool (default 4).
 	MaxReaders int
+	// Observer hears of each commit group and sync (nil: nobody).
+	Observer WriteObserver
 
 	// driverName replaces the database/sql driver (tests register one
 	// with extra SQL functions, and must register the search functions
@@ -159,6 +162,10 @@ func open(ctx context.Context, writeD, readD gorm.Dialector, opts Options) (*DB,
 	db := &DB{write: w, read: r, wconn: wconn, conn: conn, feed: newSettingsFeed(),
 		writes: make(chan *writeReq, maxGroup), toSync: make(chan groupOutcome, 16), syncIdle: make(chan struct{}, 1), done: make(chan struct{})}
 	db.memoEvents = newLocalMemoFeed()
+	db.observer = opts.Observer
+	if db.observer == nil {
+		db.observer = nopObserver{}
+	}
 	return db, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // SQLite runs with synchronous=NORMAL: a COMMIT appends the transaction's
@@ -75,12 +76,14 @@ func (db *DB) syncThrough(through uint64) error {
 	if p := db.syncErr.Load(); p != nil {
 		return *p
 	}
+	start := time.Now()
 	if err := db.wal.sync(); err != nil {
 		err = fmt.Errorf("%w: %v", ErrSyncFailed, err)
 		db.syncErr.Store(&err)
 		db.halt(err)
 		return err
 	}
+	db.observer.Synced(time.Since(start))
 	db.syncs.Add(1)
 	db.synced.Store(through)
 	return nil

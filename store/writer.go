@@ -114,6 +114,7 @@ func (db *DB) commitGroup(group []*writeReq) groupOutcome {
 	}
 	if len(live) > 0 && db.runTx(out, live, true) {
 		out.seq = db.commits.Add(1)
+		db.observer.GroupCommitted(len(out.reqs))
 	}
 	db.writesRun.Add(uint64(len(out.reqs)))
 	return *out
