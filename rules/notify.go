@@ -209,7 +209,13 @@ func (r *Rules) OnThisDay(ctx context.Context, rec store.Recipient, now time.Tim
 		return Notice{}, false, nil
 	}
 	date := local.Format(time.DateOnly)
-	claimed, err := r.db.AdvanceMark(ctx, "daily:"+strconv.FormatInt(rec.User.ID, 10), date, date)
+	mark := "daily:" + strconv.FormatInt(rec.User.ID, 10)
+	// A read first: the notifier asks every few seconds all day long, and
+	// a claim is a write.
+	if last, err := r.db.GetMark(ctx, mark); err != nil || last >= date {
+		return Notice{}, false, err
+	}
+	claimed, err := r.db.AdvanceMark(ctx, mark, date, date)
 	if err != nil || !claimed {
 		return Notice{}, false, err
 	}

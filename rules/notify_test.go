@@ -142,7 +142,6 @@ func TestMemoNoticesOncePerMemoAndUser(t *testing.T) {
 	}
 }
 
-
 // importMemo makes a memo of u created at t.
 func importMemo(t *testing.T, r *Rules, u store.User, content string, at time.Time) store.Memo {
 	t.Helper()
