@@ -171,9 +171,16 @@ func containing(texts []string, parts ...string) []string {
 // waitSent waits until chat got a text containing every part.
 func (ns *notifyStory) waitSent(chat int64, parts ...string) string {
 	ns.t.Helper()
+	return ns.waitSentTo(fmt.Sprint(chat), parts...)
+}
+
+// waitSentTo waits until the chat_id chat (digits or @name) got a text
+// containing every part.
+func (ns *notifyStory) waitSentTo(chat string, parts ...string) string {
+	ns.t.Helper()
 	var found string
-	eventually(ns.t, 10*time.Second, fmt.Sprintf("a message to %d containing %q", chat, parts), func() bool {
-		hits := containing(ns.sent(fmt.Sprint(chat)), parts...)
+	eventually(ns.t, 10*time.Second, fmt.Sprintf("a message to %s containing %q", chat, parts), func() bool {
+		hits := containing(ns.sent(chat), parts...)
 		if len(hits) > 0 {
 			found = hits[0]
 		}
