@@ -42,7 +42,7 @@ func TestTelegramChatCommands(t *testing.T) {
 		{"recent with garbage", "/recent lots", []string{"1 to 20"}, nil},
 		{"recent over the limit", "/recent 99999999999999999999", []string{"1 to 20"}, nil},
 		{"tags", "/tags", []string{"#go — 2", "#tg — 2"}, nil},
-		{"notify", "/notify on", []string{"not available yet"}, nil},
+		{"notify", "/notify on", []string{"Notifications on"}, nil},
 		{"save in private", "/save", []string{"just send me"}, nil},
 		{"unknown", "/frobnicate now", []string{"don't know the command /frobnicate"}, nil},
 	}

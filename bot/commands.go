@@ -106,7 +106,7 @@ func (h *batchHandler) runCommand(ctx context.Context, it *prepared) []string {
 		}
 		return []string{"Unlinked: this Telegram account no longer belongs to the Memoria user " + it.user.Username + ". Messages you send now are not saved."}
 	case "notify":
-		return []string{"Notifications are not available yet."}
+		return []string{h.notify(actx, in.args)}
 	case "save":
 		return []string{"In a private chat, just send me the message: everything you send is saved. /save is for groups."}
 	}

@@ -11,5 +11,8 @@
 // in update order through rules.IngestBatch with an idempotency key per
 // message, and only then is the next offset stored. Replies (replies.go)
 // are queued to the rate-limited sender (sender.go), which never holds up
-// ingestion. Telegram entities become Markdown in markdown*.go.
+// ingestion. Telegram entities become Markdown in markdown*.go. The
+// notifier (notify*.go) sends the bot's own messages — mentions, the
+// public channel, "On this day", admin alerts — as the rules decide them,
+// through the same sender.
 package bot

@@ -52,7 +52,7 @@ Reply to a saved message (or to my confirmation) to add to that memo; edit a mes
 /tags — your tags, most used first
 /undo — delete the memo made from your latest message
 /unlink — unlink this Telegram account from Memoria
-/notify — notifications (not available yet)
+/notify on | off — messages when a memo mentions you, and "On this day" at 09:00
 /help — this text
 
 In groups I save a linked member's message only when it mentions me, replies to one of my messages, or is /save (its own text, or the message it replies to).`

@@ -24,6 +24,7 @@ type outMessage struct {
 	actor   *rules.Actor // whose memos: the confirmation is recorded for them
 	// reaction asks for a 👍 on message replyTo instead of a message.
 	reaction bool
+	notice   *outNotice // a notification (notify_send.go)
 }
 
 // maxQueuedPerChat bounds a chat's queue; beyond it the oldest
@@ -145,6 +146,9 @@ func (s *sender) run(ctx context.Context) {
 
 // deliver makes one Bot API call for m.
 func (s *sender) deliver(ctx context.Context, m outMessage) error {
+	if m.notice != nil {
+		return s.deliverNotice(ctx, m)
+	}
 	if m.reaction {
 		_, err := s.p.bot.SetMessageReactionWithContext(ctx, m.chatID, m.replyTo, &gotgbot.SetMessageReactionOpts{
 			Reaction: []gotgbot.ReactionType{gotgbot.ReactionTypeEmoji{Emoji: "👍"}},

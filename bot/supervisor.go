@@ -40,6 +40,8 @@ type ChatRules interface {
 	ListTags(ctx context.Context) ([]store.TagCount, error)
 	RedeemTelegramLink(ctx context.Context, code string, telegramUserID int64) (store.User, error)
 	UnlinkTelegram(ctx context.Context) error
+	GetUserSettings(ctx context.Context) (store.UserSettings, error)
+	UpdateUserSettings(ctx context.Context, p rules.UserSettingsPatch) (store.UserSettings, error)
 }
 
 // Settings is the settings feed; *store.DB.
@@ -83,6 +85,8 @@ type Options struct {
 	DownloadAttempts int
 	// Observer hears what the bot does, for metrics (default: nobody).
 	Observer Observer
+	// Notify tunes the notifier (notify.go); tests inject its clock.
+	Notify NotifyOptions
 }
 
 func (o *Options) defaults() {

@@ -16,6 +16,7 @@ type SystemPatch struct {
 	InstanceURL              *string
 	AllowSignUp              *bool
 	DisallowPublicVisibility *bool
+	TelegramPublicChannel    *string
 }
 
 // GetSystemSettings returns the system settings (admin only).
@@ -63,6 +64,11 @@ func (r *Rules) UpdateSystemSettings(ctx context.Context, p SystemPatch) (store.
 			return store.SystemSettings{}, err
 		}
 	}
+	if p.TelegramPublicChannel != nil {
+		if err := validatePublicChannel(*p.TelegramPublicChannel); err != nil {
+			return store.SystemSettings{}, err
+		}
+	}
 	return r.db.UpdateSystemSettings(ctx, func(s *store.SystemSettings) error {
 		if p.TelegramBotToken != nil {
 			s.TelegramBotToken = *p.TelegramBotToken
@@ -76,6 +82,9 @@ func (r *Rules) UpdateSystemSettings(ctx context.Context, p SystemPatch) (store.
 		if p.DisallowPublicVisibility != nil {
 			s.DisallowPublicVisibility = *p.DisallowPublicVisibility
 		}
+		if p.TelegramPublicChannel != nil {
+			s.TelegramPublicChannel = *p.TelegramPublicChannel
+		}
 		return nil
 	})
 }
@@ -87,6 +96,9 @@ type UserSettingsPatch struct {
 	Locale               *string
 	TelegramConfirmation *store.Confirmation
 	TelegramTag          *string
+	// TelegramNotifications and Timezone: see notify_settings.go.
+	TelegramNotifications *bool
+	Timezone              *string
 }
 
 // validTelegramTag checks a telegramTag setting: empty, or one tag
@@ -145,6 +157,11 @@ func (r *Rules) UpdateUserSettings(ctx context.Context, p UserSettingsPatch) (st
 			return store.UserSettings{}, err
 		}
 	}
+	if p.Timezone != nil {
+		if err := validateTimezone(*p.Timezone); err != nil {
+			return store.UserSettings{}, err
+		}
+	}
 	defer r.vis.forget(a.User.ID)
 	defer r.chat.forget(a.User.ID)
 	var before int64
@@ -164,6 +181,12 @@ func (r *Rules) UpdateUserSettings(ctx context.Context, p UserSettingsPatch) (st
 		}
 		if p.Locale != nil {
 			s.Locale = *p.Locale
+		}
+		if p.TelegramNotifications != nil {
+			s.TelegramNotifications = *p.TelegramNotifications
+		}
+		if p.Timezone != nil {
+			s.Timezone = *p.Timezone
 		}
 		return nil
 	})

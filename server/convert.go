@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 
@@ -120,6 +121,7 @@ func settingsToProto(s store.SystemSettings) *v1.SystemSetting {
 	return &v1.SystemSetting{
 		TelegramBotToken: s.TelegramBotToken, InstanceUrl: s.InstanceURL,
 		AllowSignUp: s.AllowSignUp, DisallowPublicVisibility: s.DisallowPublicVisibility,
+		TelegramPublicChannel: s.TelegramPublicChannel,
 	}
 }
 
@@ -127,6 +129,7 @@ func userSettingsToProto(s store.UserSettings) *v1.UserSetting {
 	return &v1.UserSetting{
 		TelegramUserId: s.TelegramUserID, DefaultVisibility: visibilityToProto[s.DefaultVisibility], Locale: s.Locale,
 		TelegramConfirmation: confirmationToProto[s.TelegramConfirmation], TelegramTag: s.TelegramTag,
+		TelegramNotifications: s.TelegramNotifications, Timezone: cmp.Or(s.Timezone, rules.DefaultTimezone),
 	}
 }
 

@@ -28,7 +28,7 @@ func (h *systemSettingHandler) GetSystemSetting(ctx context.Context, _ *connect.
 }
 
 func (h *systemSettingHandler) UpdateSystemSetting(ctx context.Context, req *connect.Request[v1.UpdateSystemSettingRequest]) (*connect.Response[v1.SystemSetting], error) {
-	paths, err := maskPaths(req.Msg.GetUpdateMask(), "telegram_bot_token", "instance_url", "allow_sign_up", "disallow_public_visibility")
+	paths, err := maskPaths(req.Msg.GetUpdateMask(), "telegram_bot_token", "instance_url", "allow_sign_up", "disallow_public_visibility", "telegram_public_channel")
 	if err != nil {
 		return nil, err
 	}
@@ -48,6 +48,10 @@ func (h *systemSettingHandler) UpdateSystemSetting(ctx context.Context, req *con
 	}
 	if paths["disallow_public_visibility"] {
 		p.DisallowPublicVisibility = &s.DisallowPublicVisibility
+	}
+	if paths["telegram_public_channel"] {
+		ch := strings.TrimSpace(s.TelegramPublicChannel)
+		p.TelegramPublicChannel = &ch
 	}
 	out, err := h.r.UpdateSystemSettings(ctx, p)
 	if err != nil {
@@ -72,7 +76,8 @@ func (h *userSettingHandler) GetUserSetting(ctx context.Context, _ *connect.Requ
 }
 
 func (h *userSettingHandler) UpdateUserSetting(ctx context.Context, req *connect.Request[v1.UpdateUserSettingRequest]) (*connect.Response[v1.UserSetting], error) {
-	paths, err := maskPaths(req.Msg.GetUpdateMask(), "telegram_user_id", "default_visibility", "locale", "telegram_confirmation", "telegram_tag")
+	paths, err := maskPaths(req.Msg.GetUpdateMask(), "telegram_user_id", "default_visibility", "locale", "telegram_confirmation", "telegram_tag",
+		"telegram_notifications", "timezone")
 	if err != nil {
 		return nil, err
 	}
@@ -104,6 +109,12 @@ func (h *userSettingHandler) UpdateUserSetting(ctx context.Context, req *connect
 	if paths["telegram_tag"] {
 		tag := strings.TrimPrefix(s.TelegramTag, "#")
 		p.TelegramTag = &tag
+	}
+	if paths["telegram_notifications"] {
+		p.TelegramNotifications = &s.TelegramNotifications
+	}
+	if paths["timezone"] {
+		p.Timezone = &s.Timezone
 	}
 	out, err := h.r.UpdateUserSettings(ctx, p)
 	if err != nil {

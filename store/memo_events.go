@@ -139,6 +139,9 @@ func (c *memoChanges) stage(tx *gorm.DB, events ...MemoEvent) error {
 		c.feed.settle(c.ticket, false)
 		c.staged = false
 	}
+	if err := writeNotifyOutbox(tx, events); err != nil { // notify.go
+		return err
+	}
 	t, err := c.feed.stage(tx, events)
 	if err != nil {
 		return err

@@ -51,6 +51,7 @@ var migrations = []migration{
 	{5, "import map", func(tx *gorm.DB) error {
 		return tx.Migrator().CreateTable(&importMapRow{})
 	}},
+	{6, "notifications: settings, outbox, claims, marks", migrateNotify},
 }
 
 // memoGroupRowV1 is memo_groups as migration 1 created it.

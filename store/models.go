@@ -84,6 +84,10 @@ type userSettingRow struct {
 	// TelegramConfirmation is "" (reply), "reaction" or "silent".
 	TelegramConfirmation string `gorm:"size:16;not null;default:''"`
 	TelegramTag          string `gorm:"size:128;not null;default:''"`
+	// TelegramNotifications and Timezone since migration 6; Timezone ""
+	// reads as UTC.
+	TelegramNotifications bool   `gorm:"not null;default:false"`
+	Timezone              string `gorm:"size:64;not null;default:''"`
 }
 
 func (userSettingRow) TableName() string { return "user_settings" }

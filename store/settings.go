@@ -15,6 +15,7 @@ const (
 	keyInstanceURL              = "instance_url"
 	keyAllowSignUp              = "allow_sign_up"
 	keyDisallowPublicVisibility = "disallow_public_visibility"
+	keyTelegramPublicChannel    = "telegram_public_channel"
 )
 
 func settingsFromRows(rows []systemSettingRow) SystemSettings {
@@ -29,6 +30,8 @@ func settingsFromRows(rows []systemSettingRow) SystemSettings {
 			s.AllowSignUp, _ = strconv.ParseBool(r.Value)
 		case keyDisallowPublicVisibility:
 			s.DisallowPublicVisibility, _ = strconv.ParseBool(r.Value)
+		case keyTelegramPublicChannel:
+			s.TelegramPublicChannel = r.Value
 		}
 	}
 	return s
@@ -40,6 +43,7 @@ func (s SystemSettings) rows() []systemSettingRow {
 		{keyInstanceURL, s.InstanceURL},
 		{keyAllowSignUp, strconv.FormatBool(s.AllowSignUp)},
 		{keyDisallowPublicVisibility, strconv.FormatBool(s.DisallowPublicVisibility)},
+		{keyTelegramPublicChannel, s.TelegramPublicChannel},
 	}
 }
 
@@ -197,7 +201,8 @@ func (db *DB) GetUserSettings(ctx context.Context, userID int64) (UserSettings, 
 
 func (r *userSettingRow) toSettings() UserSettings {
 	s := UserSettings{UserID: r.UserID, DefaultVisibility: Visibility(r.DefaultVisibility), Locale: r.Locale,
-		TelegramConfirmation: Confirmation(r.TelegramConfirmation), TelegramTag: r.TelegramTag}
+		TelegramConfirmation: Confirmation(r.TelegramConfirmation), TelegramTag: r.TelegramTag,
+		TelegramNotifications: r.TelegramNotifications, Timezone: r.Timezone}
 	if r.TelegramUserID != nil {
 		s.TelegramUserID = *r.TelegramUserID
 	}
@@ -226,7 +231,8 @@ func (db *DB) UpdateUserSettings(ctx context.Context, userID int64, change func(
 		}
 		s.UserID = userID
 		row = userSettingRow{UserID: userID, DefaultVisibility: string(s.DefaultVisibility), Locale: s.Locale,
-			TelegramConfirmation: string(s.TelegramConfirmation), TelegramTag: s.TelegramTag}
+			TelegramConfirmation: string(s.TelegramConfirmation), TelegramTag: s.TelegramTag,
+			TelegramNotifications: s.TelegramNotifications, Timezone: s.Timezone}
 		if s.TelegramUserID != 0 {
 			id := s.TelegramUserID
 			row.TelegramUserID = &id

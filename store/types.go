@@ -95,6 +95,9 @@ type SystemSettings struct {
 	InstanceURL              string
 	AllowSignUp              bool
 	DisallowPublicVisibility bool
+	// TelegramPublicChannel is the chat (numeric id or @name) that memos
+	// becoming public are posted to; "" = off.
+	TelegramPublicChannel string
 }
 
 // Confirmation is how the Telegram bot confirms a saved message.
@@ -115,4 +118,8 @@ type UserSettings struct {
 	Locale               string
 	TelegramConfirmation Confirmation
 	TelegramTag          string // without '#'; "" = none
+	// TelegramNotifications lets the bot message the user on its own
+	// (mentions, "On this day").
+	TelegramNotifications bool
+	Timezone              string // IANA name; "" = UTC
 }

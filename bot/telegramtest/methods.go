@@ -28,6 +28,7 @@ var methods = byLowerName([]method{
 	{"getUpdates", (*Bot).getUpdates},
 	{"getFile", (*Bot).getFile},
 	{"sendMessage", (*Bot).sendMessage},
+	{"sendPhoto", (*Bot).sendPhoto},
 	{"setMessageReaction", (*Bot).setMessageReaction},
 	{"sendChatAction", (*Bot).sendChatAction},
 	{"deleteWebhook", (*Bot).deleteWebhook},

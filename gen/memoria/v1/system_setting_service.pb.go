@@ -35,8 +35,12 @@ type SystemSetting struct {
 	AllowSignUp bool `protobuf:"varint,3,opt,name=allow_sign_up,json=allowSignUp,proto3" json:"allow_sign_up,omitempty"`
 	// When true no memo may be made PUBLIC.
 	DisallowPublicVisibility bool `protobuf:"varint,4,opt,name=disallow_public_visibility,json=disallowPublicVisibility,proto3" json:"disallow_public_visibility,omitempty"`
-	unknownFields            protoimpl.UnknownFields
-	sizeCache                protoimpl.SizeCache
+	// A Telegram chat that every memo becoming PUBLIC is posted to, once:
+	// a numeric chat id such as `-1001234567890` or a public `@channelname`
+	// (the bot must be allowed to post there). Empty = off.
+	TelegramPublicChannel string `protobuf:"bytes,6,opt,name=telegram_public_channel,json=telegramPublicChannel,proto3" json:"telegram_public_channel,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *SystemSetting) Reset() {
@@ -97,6 +101,13 @@ func (x *SystemSetting) GetDisallowPublicVisibility() bool {
 	return false
 }
 
+func (x *SystemSetting) GetTelegramPublicChannel() string {
+	if x != nil {
+		return x.TelegramPublicChannel
+	}
+	return ""
+}
+
 // GetSystemSettingRequest has no fields.
 type GetSystemSettingRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -140,7 +151,7 @@ type UpdateSystemSettingRequest struct {
 	// The new values.
 	Setting *SystemSetting `protobuf:"bytes,1,opt,name=setting,proto3" json:"setting,omitempty"`
 	// Fields to change: `telegram_bot_token`, `instance_url`, `allow_sign_up`,
-	// `disallow_public_visibility`.
+	// `disallow_public_visibility`, `telegram_public_channel`.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -195,12 +206,13 @@ var File_memoria_v1_system_setting_service_proto protoreflect.FileDescriptor
 const file_memoria_v1_system_setting_service_proto_rawDesc = "" +
 	"\n" +
 	"'memoria/v1/system_setting_service.proto\x12\n" +
-	"memoria.v1\x1a google/protobuf/field_mask.proto\"\xc2\x01\n" +
+	"memoria.v1\x1a google/protobuf/field_mask.proto\"\xfa\x01\n" +
 	"\rSystemSetting\x12,\n" +
 	"\x12telegram_bot_token\x18\x01 \x01(\tR\x10telegramBotToken\x12!\n" +
 	"\finstance_url\x18\x02 \x01(\tR\vinstanceUrl\x12\"\n" +
 	"\rallow_sign_up\x18\x03 \x01(\bR\vallowSignUp\x12<\n" +
-	"\x1adisallow_public_visibility\x18\x04 \x01(\bR\x18disallowPublicVisibility\"\x19\n" +
+	"\x1adisallow_public_visibility\x18\x04 \x01(\bR\x18disallowPublicVisibility\x126\n" +
+	"\x17telegram_public_channel\x18\x06 \x01(\tR\x15telegramPublicChannel\"\x19\n" +
 	"\x17GetSystemSettingRequest\"\x8e\x01\n" +
 	"\x1aUpdateSystemSettingRequest\x123\n" +
 	"\asetting\x18\x01 \x01(\v2\x19.memoria.v1.SystemSettingR\asetting\x12;\n" +

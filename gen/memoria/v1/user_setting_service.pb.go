@@ -93,7 +93,14 @@ type UserSetting struct {
 	// How the bot confirms a saved message (default REPLY).
 	TelegramConfirmation TelegramConfirmation `protobuf:"varint,4,opt,name=telegram_confirmation,json=telegramConfirmation,proto3,enum=memoria.v1.TelegramConfirmation" json:"telegram_confirmation,omitempty"`
 	// A tag, without `#`, that every memo from Telegram carries; empty = none.
-	TelegramTag   string `protobuf:"bytes,5,opt,name=telegram_tag,json=telegramTag,proto3" json:"telegram_tag,omitempty"`
+	TelegramTag string `protobuf:"bytes,5,opt,name=telegram_tag,json=telegramTag,proto3" json:"telegram_tag,omitempty"`
+	// Whether the bot may message this user on its own: mentions of them in
+	// memos they may read, and a daily "On this day" message at 09:00 in
+	// `timezone` (default false). `/notify on|off` in the chat sets it too.
+	TelegramNotifications bool `protobuf:"varint,6,opt,name=telegram_notifications,json=telegramNotifications,proto3" json:"telegram_notifications,omitempty"`
+	// The user's IANA time zone name, e.g. `Europe/Berlin` (default `UTC`).
+	// An unknown name is INVALID_ARGUMENT.
+	Timezone      string `protobuf:"bytes,7,opt,name=timezone,proto3" json:"timezone,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -163,6 +170,20 @@ func (x *UserSetting) GetTelegramTag() string {
 	return ""
 }
 
+func (x *UserSetting) GetTelegramNotifications() bool {
+	if x != nil {
+		return x.TelegramNotifications
+	}
+	return false
+}
+
+func (x *UserSetting) GetTimezone() string {
+	if x != nil {
+		return x.Timezone
+	}
+	return ""
+}
+
 // GetUserSettingRequest has no fields.
 type GetUserSettingRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -206,7 +227,8 @@ type UpdateUserSettingRequest struct {
 	// The new values.
 	Setting *UserSetting `protobuf:"bytes,1,opt,name=setting,proto3" json:"setting,omitempty"`
 	// Fields to change: `telegram_user_id`, `default_visibility`, `locale`,
-	// `telegram_confirmation`, `telegram_tag`.
+	// `telegram_confirmation`, `telegram_tag`, `telegram_notifications`,
+	// `timezone`.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -372,13 +394,15 @@ var File_memoria_v1_user_setting_service_proto protoreflect.FileDescriptor
 const file_memoria_v1_user_setting_service_proto_rawDesc = "" +
 	"\n" +
 	"%memoria/v1/user_setting_service.proto\x12\n" +
-	"memoria.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dmemoria/v1/memo_service.proto\"\x90\x02\n" +
+	"memoria.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dmemoria/v1/memo_service.proto\"\xe3\x02\n" +
 	"\vUserSetting\x12(\n" +
 	"\x10telegram_user_id\x18\x01 \x01(\x03R\x0etelegramUserId\x12E\n" +
 	"\x12default_visibility\x18\x02 \x01(\x0e2\x16.memoria.v1.VisibilityR\x11defaultVisibility\x12\x16\n" +
 	"\x06locale\x18\x03 \x01(\tR\x06locale\x12U\n" +
 	"\x15telegram_confirmation\x18\x04 \x01(\x0e2 .memoria.v1.TelegramConfirmationR\x14telegramConfirmation\x12!\n" +
-	"\ftelegram_tag\x18\x05 \x01(\tR\vtelegramTag\"\x17\n" +
+	"\ftelegram_tag\x18\x05 \x01(\tR\vtelegramTag\x125\n" +
+	"\x16telegram_notifications\x18\x06 \x01(\bR\x15telegramNotifications\x12\x1a\n" +
+	"\btimezone\x18\a \x01(\tR\btimezone\"\x17\n" +
 	"\x15GetUserSettingRequest\"\x8a\x01\n" +
 	"\x18UpdateUserSettingRequest\x121\n" +
 	"\asetting\x18\x01 \x01(\v2\x17.memoria.v1.UserSettingR\asetting\x12;\n" +

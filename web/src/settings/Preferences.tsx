@@ -13,6 +13,7 @@ import {
 import { useAction } from '../hooks/useAction';
 import { mask } from '../lib/mask';
 import { parseTelegramUserId } from '../lib/telegram';
+import { NotificationsForm } from './NotificationsForm';
 
 /** The user's own preferences: Telegram link, chat options and default visibility. */
 export function Preferences({ onChange }: { onChange: (s: UserSetting) => void }) {
@@ -36,6 +37,7 @@ export function Preferences({ onChange }: { onChange: (s: UserSetting) => void }
       <ConnectTelegram />
       <TelegramForm setting={setting} onSaved={changed} />
       <TelegramChatForm setting={setting} onSaved={changed} />
+      <NotificationsForm setting={setting} onSaved={changed} />
       <DefaultVisibilityForm setting={setting} onSaved={changed} />
     </div>
   );

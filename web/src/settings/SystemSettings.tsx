@@ -101,17 +101,19 @@ function InstanceForm({ setting, onSaved }: { setting: SystemSetting; onSaved: (
   const [allowSignUp, setAllowSignUp] = useState(setting.allowSignUp);
   const [disallowPublic, setDisallowPublic] = useState(setting.disallowPublicVisibility);
   const [instanceUrl, setInstanceUrl] = useState(setting.instanceUrl);
+  const [channel, setChannel] = useState(setting.telegramPublicChannel);
   const [saved, setSaved] = useState(false);
-  const ids = { h: useId(), signup: useId(), pub: useId(), url: useId(), urlHint: useId() };
+  const ids = { h: useId(), signup: useId(), pub: useId(), url: useId(), urlHint: useId(), channel: useId(), channelHint: useId() };
 
   const paths: string[] = [];
   if (allowSignUp !== setting.allowSignUp) paths.push('allow_sign_up');
   if (disallowPublic !== setting.disallowPublicVisibility) paths.push('disallow_public_visibility');
   if (instanceUrl.trim() !== setting.instanceUrl) paths.push('instance_url');
+  if (channel.trim() !== setting.telegramPublicChannel) paths.push('telegram_public_channel');
 
   const save = useAction(() =>
     systemSettingClient.updateSystemSetting({
-      setting: { allowSignUp, disallowPublicVisibility: disallowPublic, instanceUrl: instanceUrl.trim() },
+      setting: { allowSignUp, disallowPublicVisibility: disallowPublic, instanceUrl: instanceUrl.trim(), telegramPublicChannel: channel.trim() },
       updateMask: mask(...paths),
     }),
   );
@@ -161,6 +163,19 @@ function InstanceForm({ setting, onSaved }: { setting: SystemSetting; onSaved: (
       />
       <p className="field-hint" id={ids.urlHint}>
         The address people use to reach this Memoria (optional).
+      </p>
+      <label htmlFor={ids.channel}>Telegram public channel</label>
+      <input
+        id={ids.channel}
+        autoComplete="off"
+        spellCheck={false}
+        placeholder="@mychannel or -1001234567890"
+        value={channel}
+        aria-describedby={ids.channelHint}
+        onChange={(e) => { setChannel(e.target.value); setSaved(false); }}
+      />
+      <p className="field-hint" id={ids.channelHint}>
+        Every memo that becomes public is posted there once, with its first image (the bot must be allowed to post). Empty: off.
       </p>
       <ErrorMessage message={save.error} />
       <div className="row">

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file memoria/v1/system_setting_service.proto.
  */
 export const file_memoria_v1_system_setting_service: GenFile = /*@__PURE__*/
-  fileDesc("CidtZW1vcmlhL3YxL3N5c3RlbV9zZXR0aW5nX3NlcnZpY2UucHJvdG8SCm1lbW9yaWEudjEifAoNU3lzdGVtU2V0dGluZxIaChJ0ZWxlZ3JhbV9ib3RfdG9rZW4YASABKAkSFAoMaW5zdGFuY2VfdXJsGAIgASgJEhUKDWFsbG93X3NpZ25fdXAYAyABKAgSIgoaZGlzYWxsb3dfcHVibGljX3Zpc2liaWxpdHkYBCABKAgiGQoXR2V0U3lzdGVtU2V0dGluZ1JlcXVlc3QieQoaVXBkYXRlU3lzdGVtU2V0dGluZ1JlcXVlc3QSKgoHc2V0dGluZxgBIAEoCzIZLm1lbW9yaWEudjEuU3lzdGVtU2V0dGluZxIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2syxAEKFFN5c3RlbVNldHRpbmdTZXJ2aWNlElIKEEdldFN5c3RlbVNldHRpbmcSIy5tZW1vcmlhLnYxLkdldFN5c3RlbVNldHRpbmdSZXF1ZXN0GhkubWVtb3JpYS52MS5TeXN0ZW1TZXR0aW5nElgKE1VwZGF0ZVN5c3RlbVNldHRpbmcSJi5tZW1vcmlhLnYxLlVwZGF0ZVN5c3RlbVNldHRpbmdSZXF1ZXN0GhkubWVtb3JpYS52MS5TeXN0ZW1TZXR0aW5nQjlaN2dpdGh1Yi5jb20vbWVtb3JpYS1hcHAvbWVtb3JpYS9nZW4vbWVtb3JpYS92MTttZW1vcmlhdjFiBnByb3RvMw", [file_google_protobuf_field_mask]);
+  fileDesc("CidtZW1vcmlhL3YxL3N5c3RlbV9zZXR0aW5nX3NlcnZpY2UucHJvdG8SCm1lbW9yaWEudjEinQEKDVN5c3RlbVNldHRpbmcSGgoSdGVsZWdyYW1fYm90X3Rva2VuGAEgASgJEhQKDGluc3RhbmNlX3VybBgCIAEoCRIVCg1hbGxvd19zaWduX3VwGAMgASgIEiIKGmRpc2FsbG93X3B1YmxpY192aXNpYmlsaXR5GAQgASgIEh8KF3RlbGVncmFtX3B1YmxpY19jaGFubmVsGAYgASgJIhkKF0dldFN5c3RlbVNldHRpbmdSZXF1ZXN0InkKGlVwZGF0ZVN5c3RlbVNldHRpbmdSZXF1ZXN0EioKB3NldHRpbmcYASABKAsyGS5tZW1vcmlhLnYxLlN5c3RlbVNldHRpbmcSLwoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrMsQBChRTeXN0ZW1TZXR0aW5nU2VydmljZRJSChBHZXRTeXN0ZW1TZXR0aW5nEiMubWVtb3JpYS52MS5HZXRTeXN0ZW1TZXR0aW5nUmVxdWVzdBoZLm1lbW9yaWEudjEuU3lzdGVtU2V0dGluZxJYChNVcGRhdGVTeXN0ZW1TZXR0aW5nEiYubWVtb3JpYS52MS5VcGRhdGVTeXN0ZW1TZXR0aW5nUmVxdWVzdBoZLm1lbW9yaWEudjEuU3lzdGVtU2V0dGluZ0I5WjdnaXRodWIuY29tL21lbW9yaWEtYXBwL21lbW9yaWEvZ2VuL21lbW9yaWEvdjE7bWVtb3JpYXYxYgZwcm90bzM", [file_google_protobuf_field_mask]);
 
 /**
  * SystemSetting is the instance-wide configuration.
@@ -49,6 +49,15 @@ export type SystemSetting = Message<"memoria.v1.SystemSetting"> & {
    * @generated from field: bool disallow_public_visibility = 4;
    */
   disallowPublicVisibility: boolean;
+
+  /**
+   * A Telegram chat that every memo becoming PUBLIC is posted to, once:
+   * a numeric chat id such as `-1001234567890` or a public `@channelname`
+   * (the bot must be allowed to post there). Empty = off.
+   *
+   * @generated from field: string telegram_public_channel = 6;
+   */
+  telegramPublicChannel: string;
 };
 
 /**
@@ -88,7 +97,7 @@ export type UpdateSystemSettingRequest = Message<"memoria.v1.UpdateSystemSetting
 
   /**
    * Fields to change: `telegram_bot_token`, `instance_url`, `allow_sign_up`,
-   * `disallow_public_visibility`.
+   * `disallow_public_visibility`, `telegram_public_channel`.
    *
    * @generated from field: google.protobuf.FieldMask update_mask = 2;
    */

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file memoria/v1/user_setting_service.proto.
  */
 export const file_memoria_v1_user_setting_service: GenFile = /*@__PURE__*/
-  fileDesc("CiVtZW1vcmlhL3YxL3VzZXJfc2V0dGluZ19zZXJ2aWNlLnByb3RvEgptZW1vcmlhLnYxIsIBCgtVc2VyU2V0dGluZxIYChB0ZWxlZ3JhbV91c2VyX2lkGAEgASgDEjIKEmRlZmF1bHRfdmlzaWJpbGl0eRgCIAEoDjIWLm1lbW9yaWEudjEuVmlzaWJpbGl0eRIOCgZsb2NhbGUYAyABKAkSPwoVdGVsZWdyYW1fY29uZmlybWF0aW9uGAQgASgOMiAubWVtb3JpYS52MS5UZWxlZ3JhbUNvbmZpcm1hdGlvbhIUCgx0ZWxlZ3JhbV90YWcYBSABKAkiFwoVR2V0VXNlclNldHRpbmdSZXF1ZXN0InUKGFVwZGF0ZVVzZXJTZXR0aW5nUmVxdWVzdBIoCgdzZXR0aW5nGAEgASgLMhcubWVtb3JpYS52MS5Vc2VyU2V0dGluZxIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2siGwoZQ3JlYXRlVGVsZWdyYW1MaW5rUmVxdWVzdCJ5ChpDcmVhdGVUZWxlZ3JhbUxpbmtSZXNwb25zZRILCgN1cmwYASABKAkSDAoEY29kZRgCIAEoCRIvCgtleHBpcmVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHcXJfcm93cxgEIAMoCSqkAQoUVGVsZWdyYW1Db25maXJtYXRpb24SJQohVEVMRUdSQU1fQ09ORklSTUFUSU9OX1VOU1BFQ0lGSUVEEAASHwobVEVMRUdSQU1fQ09ORklSTUFUSU9OX1JFUExZEAESIgoeVEVMRUdSQU1fQ09ORklSTUFUSU9OX1JFQUNUSU9OEAISIAocVEVMRUdSQU1fQ09ORklSTUFUSU9OX1NJTEVOVBADMpsCChJVc2VyU2V0dGluZ1NlcnZpY2USTAoOR2V0VXNlclNldHRpbmcSIS5tZW1vcmlhLnYxLkdldFVzZXJTZXR0aW5nUmVxdWVzdBoXLm1lbW9yaWEudjEuVXNlclNldHRpbmcSUgoRVXBkYXRlVXNlclNldHRpbmcSJC5tZW1vcmlhLnYxLlVwZGF0ZVVzZXJTZXR0aW5nUmVxdWVzdBoXLm1lbW9yaWEudjEuVXNlclNldHRpbmcSYwoSQ3JlYXRlVGVsZWdyYW1MaW5rEiUubWVtb3JpYS52MS5DcmVhdGVUZWxlZ3JhbUxpbmtSZXF1ZXN0GiYubWVtb3JpYS52MS5DcmVhdGVUZWxlZ3JhbUxpbmtSZXNwb25zZUI5WjdnaXRodWIuY29tL21lbW9yaWEtYXBwL21lbW9yaWEvZ2VuL21lbW9yaWEvdjE7bWVtb3JpYXYxYgZwcm90bzM", [file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_memoria_v1_memo_service]);
+  fileDesc("CiVtZW1vcmlhL3YxL3VzZXJfc2V0dGluZ19zZXJ2aWNlLnByb3RvEgptZW1vcmlhLnYxIvQBCgtVc2VyU2V0dGluZxIYChB0ZWxlZ3JhbV91c2VyX2lkGAEgASgDEjIKEmRlZmF1bHRfdmlzaWJpbGl0eRgCIAEoDjIWLm1lbW9yaWEudjEuVmlzaWJpbGl0eRIOCgZsb2NhbGUYAyABKAkSPwoVdGVsZWdyYW1fY29uZmlybWF0aW9uGAQgASgOMiAubWVtb3JpYS52MS5UZWxlZ3JhbUNvbmZpcm1hdGlvbhIUCgx0ZWxlZ3JhbV90YWcYBSABKAkSHgoWdGVsZWdyYW1fbm90aWZpY2F0aW9ucxgGIAEoCBIQCgh0aW1lem9uZRgHIAEoCSIXChVHZXRVc2VyU2V0dGluZ1JlcXVlc3QidQoYVXBkYXRlVXNlclNldHRpbmdSZXF1ZXN0EigKB3NldHRpbmcYASABKAsyFy5tZW1vcmlhLnYxLlVzZXJTZXR0aW5nEi8KC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFzayIbChlDcmVhdGVUZWxlZ3JhbUxpbmtSZXF1ZXN0InkKGkNyZWF0ZVRlbGVncmFtTGlua1Jlc3BvbnNlEgsKA3VybBgBIAEoCRIMCgRjb2RlGAIgASgJEi8KC2V4cGlyZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdxcl9yb3dzGAQgAygJKqQBChRUZWxlZ3JhbUNvbmZpcm1hdGlvbhIlCiFURUxFR1JBTV9DT05GSVJNQVRJT05fVU5TUEVDSUZJRUQQABIfChtURUxFR1JBTV9DT05GSVJNQVRJT05fUkVQTFkQARIiCh5URUxFR1JBTV9DT05GSVJNQVRJT05fUkVBQ1RJT04QAhIgChxURUxFR1JBTV9DT05GSVJNQVRJT05fU0lMRU5UEAMymwIKElVzZXJTZXR0aW5nU2VydmljZRJMCg5HZXRVc2VyU2V0dGluZxIhLm1lbW9yaWEudjEuR2V0VXNlclNldHRpbmdSZXF1ZXN0GhcubWVtb3JpYS52MS5Vc2VyU2V0dGluZxJSChFVcGRhdGVVc2VyU2V0dGluZxIkLm1lbW9yaWEudjEuVXBkYXRlVXNlclNldHRpbmdSZXF1ZXN0GhcubWVtb3JpYS52MS5Vc2VyU2V0dGluZxJjChJDcmVhdGVUZWxlZ3JhbUxpbmsSJS5tZW1vcmlhLnYxLkNyZWF0ZVRlbGVncmFtTGlua1JlcXVlc3QaJi5tZW1vcmlhLnYxLkNyZWF0ZVRlbGVncmFtTGlua1Jlc3BvbnNlQjlaN2dpdGh1Yi5jb20vbWVtb3JpYS1hcHAvbWVtb3JpYS9nZW4vbWVtb3JpYS92MTttZW1vcmlhdjFiBnByb3RvMw", [file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_memoria_v1_memo_service]);
 
 /**
  * UserSetting is one user's preferences.
@@ -57,6 +57,23 @@ export type UserSetting = Message<"memoria.v1.UserSetting"> & {
    * @generated from field: string telegram_tag = 5;
    */
   telegramTag: string;
+
+  /**
+   * Whether the bot may message this user on its own: mentions of them in
+   * memos they may read, and a daily "On this day" message at 09:00 in
+   * `timezone` (default false). `/notify on|off` in the chat sets it too.
+   *
+   * @generated from field: bool telegram_notifications = 6;
+   */
+  telegramNotifications: boolean;
+
+  /**
+   * The user's IANA time zone name, e.g. `Europe/Berlin` (default `UTC`).
+   * An unknown name is INVALID_ARGUMENT.
+   *
+   * @generated from field: string timezone = 7;
+   */
+  timezone: string;
 };
 
 /**
@@ -96,7 +113,8 @@ export type UpdateUserSettingRequest = Message<"memoria.v1.UpdateUserSettingRequ
 
   /**
    * Fields to change: `telegram_user_id`, `default_visibility`, `locale`,
-   * `telegram_confirmation`, `telegram_tag`.
+   * `telegram_confirmation`, `telegram_tag`, `telegram_notifications`,
+   * `timezone`.
    *
    * @generated from field: google.protobuf.FieldMask update_mask = 2;
    */
