@@ -109,14 +109,24 @@ func (h *batchHandler) handle(ctx context.Context, raws []json.RawMessage) (int6
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	cache := newUserCache()
-	// Button presses run at once, beside the messages; the offset waits
-	// for them.
-	var presses sync.WaitGroup
-	defer presses.Wait()
+	// Button presses run at once, beside the messages, one after another
+	// in update order (a later press on a memo overrides an earlier one);
+	// the offset waits for them.
+	var presses []*callbackIn
 	for _, it := range items {
 		if cb := it.in.callback; cb != nil {
-			presses.Go(func() { h.handleCallback(ctx, cache, cb) })
+			presses = append(presses, cb)
 		}
+	}
+	if len(presses) > 0 {
+		pressed := make(chan struct{})
+		defer func() { <-pressed }()
+		go func() {
+			defer close(pressed)
+			for _, cb := range presses {
+				h.handleCallback(ctx, cache, cb)
+			}
+		}()
 	}
 	sem := make(chan struct{}, h.p.sup.opts.Prefetch)
 	all := items // handle may shorten items; the launcher keeps the whole batch
