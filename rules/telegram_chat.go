@@ -27,7 +27,7 @@ func (r *Rules) TelegramPrefs(ctx context.Context) (ChatPrefs, error) {
 	if err != nil {
 		return ChatPrefs{}, err
 	}
-	us, err := r.chat.get(ctx, r.db, a.User.ID)
+	us, err := r.settings.get(ctx, r.db, a.User.ID)
 	if err != nil {
 		return ChatPrefs{}, err
 	}
