@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/memoria-app/memoria/store"
@@ -128,22 +129,13 @@ func requireEmpty(dir string) error {
 			names = append(names, e.Name())
 		}
 		hint := ""
-		if slicesContain(names, stagingDir) {
+		if slices.Contains(names, stagingDir) {
 			hint = " (" + stagingDir + " is left from an interrupted restore)"
 		}
 		return fmt.Errorf("%w: %s holds %s%s; restore only into an empty or new directory, so that nothing is overwritten",
 			ErrNotEmpty, dir, strings.Join(names, ", "), hint)
 	}
 	return nil
-}
-
-func slicesContain(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // scan reads the archive through once, checking it as Verify describes;

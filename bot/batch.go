@@ -100,23 +100,41 @@ func (h *batchHandler) lookup(ctx context.Context, c *userCache, telegramID int6
 // handle processes a batch and returns the offset to confirm: one past the
 // last update up to which every effect is committed. err is set when an
 // update could not be committed; the updates from there on are fetched
-// again (those that did commit are then recognised by their keys).
+// again (those that did commit are then recognised by their keys). A
+// batch is also cut, without an error, after a command that links or
+// unlinks its sender.
 func (h *batchHandler) handle(ctx context.Context, raws []json.RawMessage) (int64, error) {
-	items := make([]*prepared, len(raws))
-	for i, raw := range raws {
-		items[i] = &prepared{in: decodeUpdate(raw), done: make(chan struct{})}
+	items := make([]*prepared, 0, len(raws))
+	for _, raw := range raws {
+		it := &prepared{in: decodeUpdate(raw), done: make(chan struct{})}
+		items = append(items, it)
+		if changesLink(it.in) {
+			// The updates after it would be prepared for the sender as
+			// they were before: they come again in the next batch.
+			break
+		}
 	}
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	cache := newUserCache()
-	// Button presses run at once, beside the messages; the offset waits
-	// for them.
-	var presses sync.WaitGroup
-	defer presses.Wait()
+	// Button presses run at once, beside the messages, one after another
+	// in update order (a later press on a memo overrides an earlier one);
+	// the offset waits for them.
+	var presses []*callbackIn
 	for _, it := range items {
 		if cb := it.in.callback; cb != nil {
-			presses.Go(func() { h.handleCallback(ctx, cache, cb) })
+			presses = append(presses, cb)
 		}
+	}
+	if len(presses) > 0 {
+		pressed := make(chan struct{})
+		defer func() { <-pressed }()
+		go func() {
+			defer close(pressed)
+			for _, cb := range presses {
+				h.handleCallback(ctx, cache, cb)
+			}
+		}()
 	}
 	sem := make(chan struct{}, h.p.sup.opts.Prefetch)
 	all := items // handle may shorten items; the launcher keeps the whole batch
@@ -167,6 +185,16 @@ func (h *batchHandler) handle(ctx context.Context, raws []json.RawMessage) (int6
 		return next, fmt.Errorf("commit update %d: %w", items[failed].in.updateID, items[failed].commitErr)
 	}
 	return next, batchErr
+}
+
+// changesLink reports whether an update is a command that links or
+// unlinks its sender (/start <code>, /unlink), which the batch is cut
+// after.
+func changesLink(in incoming) bool {
+	if in.message == nil || in.edited || !in.private {
+		return false
+	}
+	return in.command == "unlink" || in.command == "start" && in.args != ""
 }
 
 // discard stops the preparations of items that will not be committed in

@@ -13,7 +13,6 @@ import (
 	"github.com/memoria-app/memoria/bot/telegramtest"
 	"github.com/memoria-app/memoria/rules"
 	"github.com/memoria-app/memoria/store"
-	"github.com/memoria-app/memoria/tgtoken"
 )
 
 // failingLookup is the real rules, except that looking up one Telegram
@@ -52,29 +51,8 @@ func (f failingLookup) UserByTelegramID(ctx context.Context, id int64) (store.Us
 // the cut are removed — nothing is left on disk that no resource uses.
 func TestCutBatchLeavesNoFiles(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := store.Open(ctx, dir, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	rules, err := rules.NewRules(db, dir, rules.Config{BcryptCost: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := store.User{Username: "u", PasswordHash: "x", Role: store.RoleUser}
-	if err := db.CreateUser(ctx, &u, nil); err != nil {
-		t.Fatal(err)
-	}
-	linked := telegramtest.User{ID: 101, FirstName: "Linked"}
-	if _, err := db.UpdateUserSettings(ctx, u.ID, func(s *store.UserSettings) error { s.TelegramUserID = linked.ID; return nil }); err != nil {
-		t.Fatal(err)
-	}
-
-	tg := telegramtest.NewServer()
-	defer tg.Close()
-	const token = "9100000001:cut_batch"
-	tgBot := tg.AddBot(token, "cut_bot")
+	e := newBatchEnv(t, "9100000001:cut_batch", "cut_bot")
+	dir, db, u, linked, tgBot := e.dir, e.db, e.user, e.linked, e.bot
 	var raws []json.RawMessage
 	raws = append(raws, tgBot.SendText(linked, "before the cut").Raw)
 	raws = append(raws, tgBot.SendText(telegramtest.User{ID: 666, FirstName: "Broken"}, "lookup fails").Raw)
@@ -82,15 +60,8 @@ func TestCutBatchLeavesNoFiles(t *testing.T) {
 		raws = append(raws, tgBot.SendPhoto(linked, "after the cut", nil, []byte(strings.Repeat("p", 5000+i)), "").Raw)
 	}
 
-	ep, err := tgtoken.Parse(tg.URL() + "/bot" + token)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sup := New(failingLookup{Rules: rules, broken: 666, staged: make(chan struct{}), count: new(atomic.Int32), want: 6}, db, db, Options{})
-	p := newPoller(sup, ep)
-	p.botID = ep.BotID
-	p.sender = newSender(p)
-	next, err := newBatchHandler(p).handle(ctx, raws)
+	h := e.handler(failingLookup{Rules: e.rules, broken: 666, staged: make(chan struct{}), count: new(atomic.Int32), want: 6})
+	next, err := h.handle(ctx, raws)
 	if err == nil || !strings.Contains(err.Error(), "database is down") {
 		t.Fatalf("err = %v, want the lookup failure", err)
 	}

@@ -12,7 +12,8 @@ import (
 
 // Button presses (callback queries). They are handled as soon as their
 // batch is decoded, beside the batch's messages rather than behind them,
-// and the batch's offset is stored only after they are done. A press is
+// one at a time in update order, and the batch's offset is stored only
+// after they are done. A press is
 // no memo and has no ingest key: every action is harmless when repeated
 // (a redelivery after a crash) — setting a visibility or pin is
 // idempotent and deleting a deleted memo is answered politely.

@@ -32,7 +32,6 @@ var privateCommands = []gotgbot.BotCommand{
 
 var groupCommands = []gotgbot.BotCommand{
 	{Command: "save", Description: "Save this message, or the one it replies to, to Memoria"},
-	{Command: "help", Description: "What I can do"},
 }
 
 // registerCommands publishes the command lists (setMyCommands): the
@@ -108,7 +107,7 @@ func (h *batchHandler) runCommand(ctx context.Context, it *prepared) []string {
 	case "notify":
 		return []string{h.notify(actx, in.args)}
 	case "save":
-		return []string{"In a private chat, just send me the message: everything you send is saved. /save is for groups."}
+		return []string{saveUsage(in.private)}
 	}
 	return []string{fmt.Sprintf("I don't know the command /%s. /help lists what I can do.", clip(in.command, 32))}
 }

@@ -8,8 +8,8 @@ import (
 // What an update asks of the bot. In private chats every message is
 // saved and commands are run. In groups (where privacy mode lets the bot
 // see only commands, mentions and replies to it) a message is saved only
-// when it mentions the bot, replies to one of its messages, or is /save;
-// nothing else is stored or answered.
+// when it mentions the bot, replies to one of its messages, or is /save
+// (the one command listed for groups); nothing else is stored or answered.
 
 type action int
 
@@ -72,6 +72,14 @@ func (h *batchHandler) classify(in *incoming) action {
 		return actSave
 	}
 	return actSkip
+}
+
+// saveUsage answers a /save that has nothing to save.
+func saveUsage(private bool) string {
+	if private {
+		return "In a private chat, just send me the message: everything you send is saved. /save is for groups."
+	}
+	return "Nothing to save: reply /save to the message to save, or write the text after it (/save buy milk)."
 }
 
 func (h *batchHandler) mentionsBot(in *incoming) bool {

@@ -27,8 +27,8 @@ type outMessage struct {
 	notice   *outNotice // a notification (notify_send.go)
 }
 
-// maxQueuedPerChat bounds a chat's queue; beyond it the oldest
-// non-confirmation replies are dropped (confirmations merge anyway).
+// maxQueuedPerChat bounds a chat's queue; beyond it the oldest replies
+// are dropped (consecutive confirmations merge into one entry anyway).
 const maxQueuedPerChat = 100
 
 // sender delivers replies within Telegram's limits — about one message a

@@ -85,11 +85,12 @@ func Import(ctx context.Context, rl *rules.Rules, dbPath string) (*Report, error
 		}
 	}
 	dir := filepath.Dir(dbPath)
+	blobs := blobSource{db: src, table: s.resourceTable}
 	for _, m := range memos {
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
-		if err := importMemo(ctx, rl, dir, m, idOf, rep); err != nil {
+		if err := importMemo(ctx, rl, blobs, dir, m, idOf, rep); err != nil {
 			return rep, err
 		}
 	}
@@ -138,7 +139,7 @@ func importUser(ctx context.Context, rl *rules.Rules, u sourceUser, rep *Report)
 	return res.User.ID, nil
 }
 
-func importMemo(ctx context.Context, rl *rules.Rules, dir string, m sourceMemo, idOf map[int64]int64, rep *Report) error {
+func importMemo(ctx context.Context, rl *rules.Rules, blobs blobSource, dir string, m sourceMemo, idOf map[int64]int64, rep *Report) error {
 	creator, ok := idOf[m.creatorID]
 	if !ok {
 		rep.MemosSkipped++
@@ -151,7 +152,7 @@ func importMemo(ctx context.Context, rl *rules.Rules, dir string, m sourceMemo, 
 	}
 	var problems []string
 	for _, f := range m.files {
-		open, err := opener(dir, f)
+		open, err := opener(ctx, blobs, dir, f)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("file %q: %v", f.filename, err))
 			continue
@@ -190,14 +191,19 @@ func importMemo(ctx context.Context, rl *rules.Rules, dir string, m sourceMemo, 
 	return nil
 }
 
-// opener returns how to read a file's bytes: its blob, or the local file
-// its reference names (relative to the memos data folder, or absolute —
-// then, if that path is gone, the same path's tail found under the folder,
-// for a data folder that was moved).
-func opener(dir string, f sourceFile) (func() (io.ReadCloser, error), error) {
-	if f.hasBlob && len(f.blob) > 0 || f.storage == "DATABASE" || f.storage == "" && f.reference == "" {
-		b := f.blob
-		return func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }, nil
+// opener returns how to read a file's bytes: its blob (read from blobs
+// when opened), or the local file its reference names (relative to the
+// memos data folder, or absolute — then, if that path is gone, the same
+// path's tail found under the folder, for a data folder that was moved).
+func opener(ctx context.Context, blobs blobSource, dir string, f sourceFile) (func() (io.ReadCloser, error), error) {
+	if f.blobSize > 0 || f.storage == "DATABASE" || f.storage == "" && f.reference == "" {
+		return func() (io.ReadCloser, error) {
+			b, err := blobs.read(ctx, f.id)
+			if err != nil {
+				return nil, err
+			}
+			return io.NopCloser(bytes.NewReader(b)), nil
+		}, nil
 	}
 	switch f.storage {
 	case "LOCAL", "":

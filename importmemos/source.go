@@ -165,13 +165,28 @@ type sourceMemo struct {
 	files                       []sourceFile
 }
 
-// sourceFile is a row of memos' resource (attachment) table.
+// sourceFile is a row of memos' resource (attachment) table, without its
+// blob (read only when the file is imported, see blobSource).
 type sourceFile struct {
 	id                                     int64
 	uid, filename, typ, storage, reference string
 	created                                int64
-	blob                                   []byte
-	hasBlob                                bool
+	blobSize                               int64 // 0: no blob
+}
+
+// blobSource reads the files that memos keeps in its database, one at a
+// time, when they are imported.
+type blobSource struct {
+	db    *sql.DB
+	table string // schema.resourceTable
+}
+
+func (b blobSource) read(ctx context.Context, id int64) ([]byte, error) {
+	var blob []byte
+	if err := b.db.QueryRowContext(ctx, "SELECT COALESCE(blob, x'') FROM "+b.table+" WHERE id = ?", id).Scan(&blob); err != nil {
+		return nil, fmt.Errorf("read the blob of %s %d: %w", b.table, id, err)
+	}
+	return blob, nil
 }
 
 func readMemos(ctx context.Context, db *sql.DB, s schema) ([]sourceMemo, []sourceFile, error) {
@@ -201,7 +216,7 @@ func readMemos(ctx context.Context, db *sql.DB, s schema) ([]sourceMemo, []sourc
 		return nil, nil, err
 	}
 	// memos lists a memo's files newest-updated first; ties by upload order.
-	frows, err := db.QueryContext(ctx, "SELECT id, uid, filename, type, storage_type, reference, created_ts, blob IS NOT NULL, COALESCE(blob, x''), memo_id FROM "+
+	frows, err := db.QueryContext(ctx, "SELECT id, uid, filename, type, storage_type, reference, created_ts, COALESCE(length(blob), 0), memo_id FROM "+
 		s.resourceTable+" ORDER BY updated_ts DESC, id ASC")
 	if err != nil {
 		return nil, nil, fmt.Errorf("read %s: %w", s.resourceTable, err)
@@ -211,7 +226,7 @@ func readMemos(ctx context.Context, db *sql.DB, s schema) ([]sourceMemo, []sourc
 	for frows.Next() {
 		var f sourceFile
 		var memoID sql.NullInt64
-		if err := frows.Scan(&f.id, &f.uid, &f.filename, &f.typ, &f.storage, &f.reference, &f.created, &f.hasBlob, &f.blob, &memoID); err != nil {
+		if err := frows.Scan(&f.id, &f.uid, &f.filename, &f.typ, &f.storage, &f.reference, &f.created, &f.blobSize, &memoID); err != nil {
 			return nil, nil, err
 		}
 		if i, ok := byID[memoID.Int64]; ok && memoID.Valid {

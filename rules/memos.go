@@ -36,11 +36,11 @@ func validateContent(s string) error {
 func (r *Rules) resolveVisibility(ctx context.Context, userID int64, v store.Visibility) (store.Visibility, error) {
 	explicit := v != ""
 	if !explicit {
-		def, err := r.vis.get(ctx, r.db, userID)
+		us, err := r.settings.get(ctx, r.db, userID)
 		if err != nil {
 			return "", err
 		}
-		v = def
+		v = us.DefaultVisibility
 	}
 	if v != store.VisibilityPublic {
 		return v, nil

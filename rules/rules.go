@@ -29,13 +29,12 @@ const DefaultMaxUploadBytes = 32 << 20
 // Telegram bot both call it, with the acting user in the context (see
 // WithActor); it is the only writer to the store.
 type Rules struct {
-	db    *store.DB
-	files *FileStore
-	cfg   Config
-	auth  *authCache
-	vis   *visibilityCache
-	pw    *passwordPool
-	chat  *chatPrefsCache
+	db       *store.DB
+	files    *FileStore
+	cfg      Config
+	auth     *authCache
+	settings *settingsCache // users' settings
+	pw       *passwordPool
 
 	botMu sync.Mutex
 	bot   BotStatusSource
@@ -56,8 +55,8 @@ func NewRules(db *store.DB, dataDir string, cfg Config) (*Rules, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Rules{db: db, files: fs, cfg: cfg, auth: newAuthCache(), vis: newVisibilityCache(),
-		pw: newPasswordPool(cfg.PasswordWorkers), chat: newChatPrefsCache()}, nil
+	return &Rules{db: db, files: fs, cfg: cfg, auth: newAuthCache(), settings: newSettingsCache(),
+		pw: newPasswordPool(cfg.PasswordWorkers)}, nil
 }
 
 // MaxUploadBytes is the configured resource size limit.

@@ -162,8 +162,7 @@ func (r *Rules) UpdateUserSettings(ctx context.Context, p UserSettingsPatch) (st
 			return store.UserSettings{}, err
 		}
 	}
-	defer r.vis.forget(a.User.ID)
-	defer r.chat.forget(a.User.ID)
+	defer r.settings.forget(a.User.ID)
 	var before int64
 	s, err := r.db.UpdateUserSettings(ctx, a.User.ID, func(s *store.UserSettings) error {
 		before = s.TelegramUserID

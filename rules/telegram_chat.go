@@ -27,7 +27,7 @@ func (r *Rules) TelegramPrefs(ctx context.Context) (ChatPrefs, error) {
 	if err != nil {
 		return ChatPrefs{}, err
 	}
-	us, err := r.chat.get(ctx, r.db, a.User.ID)
+	us, err := r.settings.get(ctx, r.db, a.User.ID)
 	if err != nil {
 		return ChatPrefs{}, err
 	}
@@ -115,15 +115,17 @@ func (r *Rules) EditFromTelegram(ctx context.Context, key, part string) (m store
 	if err != nil {
 		return store.Memo{}, false, notFoundAs(err, "message")
 	}
+	if part == ref.Part {
+		// Nothing new (e.g. an edit redelivered after a crash): whatever
+		// happened to the memo since, there is nothing to apply or refuse.
+		return m, false, nil
+	}
 	hash, err := r.db.ExternalContentHash(ctx, m.ID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return store.Memo{}, false, err
 	}
 	if !bytes.Equal(hash, store.ContentHash(m.Content)) {
 		return m, false, ErrChangedElsewhere
-	}
-	if part == ref.Part {
-		return m, false, nil
 	}
 	var content string
 	switch {

@@ -3,7 +3,6 @@ package rules
 import (
 	"context"
 	"strings"
-	"sync"
 
 	"github.com/memoria-app/memoria/store"
 )
@@ -35,7 +34,7 @@ func (r *Rules) chatIngest(ctx context.Context, a *Actor, in IngestInput, req *s
 		}
 	}
 	if req.AppendTo == 0 && a.Source == store.SourceTelegram {
-		p, err := r.chat.get(ctx, r.db, a.User.ID)
+		p, err := r.settings.get(ctx, r.db, a.User.ID)
 		if err != nil {
 			return err
 		}
@@ -65,45 +64,4 @@ func WithTag(content, tag string) string {
 		return "#" + tag
 	}
 	return content + "\n\n#" + tag
-}
-
-// chatPrefsCache remembers users' chat preferences, which every Telegram
-// ingest needs. A change bumps the generation: a read that raced with it
-// is not cached.
-type chatPrefsCache struct {
-	mu  sync.Mutex
-	gen uint64
-	m   map[int64]store.UserSettings
-}
-
-func newChatPrefsCache() *chatPrefsCache { return &chatPrefsCache{m: map[int64]store.UserSettings{}} }
-
-func (c *chatPrefsCache) get(ctx context.Context, db *store.DB, userID int64) (store.UserSettings, error) {
-	c.mu.Lock()
-	v, ok := c.m[userID]
-	gen := c.gen
-	c.mu.Unlock()
-	if ok {
-		return v, nil
-	}
-	us, err := db.GetUserSettings(ctx, userID)
-	if err != nil {
-		return store.UserSettings{}, err
-	}
-	c.mu.Lock()
-	if c.gen == gen {
-		if len(c.m) > 100000 {
-			clear(c.m)
-		}
-		c.m[userID] = us
-	}
-	c.mu.Unlock()
-	return us, nil
-}
-
-func (c *chatPrefsCache) forget(userID int64) {
-	c.mu.Lock()
-	c.gen++
-	delete(c.m, userID)
-	c.mu.Unlock()
 }

@@ -110,8 +110,7 @@ func (r *Rules) RedeemTelegramLink(ctx context.Context, code string, telegramUse
 	case err != nil:
 		return store.User{}, err
 	}
-	r.vis.forget(c.UserID)
-	r.chat.forget(c.UserID)
+	r.settings.forget(c.UserID)
 	u, err := r.db.GetUser(ctx, c.UserID)
 	return u, notFoundAs(err, "user")
 }

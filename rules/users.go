@@ -202,7 +202,7 @@ func (r *Rules) DeleteUser(ctx context.Context, id int64) error {
 		return Errorf(CodeFailedPrecondition, "an admin cannot delete their own account")
 	}
 	defer r.auth.clear()
-	defer r.vis.forget(id)
+	defer r.settings.forget(id)
 	paths, err := r.db.DeleteUser(ctx, id)
 	if err != nil {
 		return notFoundAs(err, "user")

@@ -20,7 +20,8 @@ func exportHandler(r *rules.Rules, log *slog.Logger) http.Handler {
 		ctx := req.Context()
 		actor, err := authenticateHeader(ctx, r, req.Header)
 		if err != nil {
-			http.Error(w, err.Error(), http.StatusUnauthorized)
+			code, msg := httpAuthFailure(ctx, log, err)
+			http.Error(w, msg, code)
 			return
 		}
 		if actor == nil {

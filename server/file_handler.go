@@ -53,7 +53,7 @@ func fileHandler(r *rules.Rules, log *slog.Logger) http.Handler {
 		ctx := req.Context()
 		actor, err := authenticateHeader(ctx, r, req.Header)
 		if err != nil {
-			fail(http.StatusUnauthorized, err.Error())
+			fail(httpAuthFailure(ctx, log, err))
 			return
 		}
 		res, f, err := r.OpenResource(rules.WithActor(ctx, actor), id)

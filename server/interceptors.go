@@ -58,13 +58,24 @@ func credential(h http.Header) (string, store.Source) {
 	return "", ""
 }
 
-// authenticate resolves the request's credential; nil actor = anonymous.
+// authenticateHeader resolves the request's credential; nil actor = anonymous.
 func authenticateHeader(ctx context.Context, r *rules.Rules, h http.Header) (*rules.Actor, error) {
 	secret, source := credential(h)
 	if secret == "" {
 		return nil, nil
 	}
 	return r.Authenticate(ctx, secret, source)
+}
+
+// httpAuthFailure is the plain-HTTP answer (status, body) to a credential
+// authenticateHeader could not resolve: 401 with the reason for a bad
+// one; 500, logged and not shown, when checking it failed.
+func httpAuthFailure(ctx context.Context, log *slog.Logger, err error) (int, string) {
+	if rules.ErrorCode(err) == rules.CodeUnauthenticated {
+		return http.StatusUnauthorized, err.Error()
+	}
+	log.ErrorContext(ctx, "authenticate", "err", err)
+	return http.StatusInternalServerError, "internal error"
 }
 
 // crossSite rejects non-same-origin browser requests (Sec-Fetch-Site, or
