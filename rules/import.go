@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -258,7 +259,7 @@ func (r *Rules) importFile(res ImportedResource) (store.Resource, error) {
 			return store.Resource{}, err
 		}
 	}
-	rel, size, err := r.files.Write(io.MultiReader(strings.NewReader(string(head)), src), math.MaxInt64-1)
+	rel, size, err := r.files.Write(io.MultiReader(bytes.NewReader(head), src), math.MaxInt64-1)
 	if err != nil {
 		return store.Resource{}, fmt.Errorf("store %q: %w", res.Filename, err)
 	}
