@@ -51,6 +51,7 @@ var migrations = []migration{
 	{5, "import map", func(tx *gorm.DB) error {
 		return tx.Migrator().CreateTable(&importMapRow{})
 	}},
+	{8, "telegram webhook inbox", migrateTelegramInbox},
 }
 
 // memoGroupRowV1 is memo_groups as migration 1 created it.

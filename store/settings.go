@@ -15,6 +15,7 @@ const (
 	keyInstanceURL              = "instance_url"
 	keyAllowSignUp              = "allow_sign_up"
 	keyDisallowPublicVisibility = "disallow_public_visibility"
+	keyTelegramUpdateMode       = "telegram_update_mode"
 )
 
 func settingsFromRows(rows []systemSettingRow) SystemSettings {
@@ -29,6 +30,8 @@ func settingsFromRows(rows []systemSettingRow) SystemSettings {
 			s.AllowSignUp, _ = strconv.ParseBool(r.Value)
 		case keyDisallowPublicVisibility:
 			s.DisallowPublicVisibility, _ = strconv.ParseBool(r.Value)
+		case keyTelegramUpdateMode:
+			s.TelegramUpdateMode = UpdateMode(r.Value)
 		}
 	}
 	return s
@@ -40,6 +43,7 @@ func (s SystemSettings) rows() []systemSettingRow {
 		{keyInstanceURL, s.InstanceURL},
 		{keyAllowSignUp, strconv.FormatBool(s.AllowSignUp)},
 		{keyDisallowPublicVisibility, strconv.FormatBool(s.DisallowPublicVisibility)},
+		{keyTelegramUpdateMode, string(s.TelegramUpdateMode)},
 	}
 }
 

@@ -46,6 +46,7 @@ type DB struct {
 	synced    atomic.Uint64 // the highest seq covered by a completed sync
 
 	memoEvents memoEventFeed // committed memo changes (memo_events.go)
+	inbox      inboxSignal   // wakes the webhook inbox's consumer (telegram_inbox.go)
 
 	hooks testHooks
 }

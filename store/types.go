@@ -95,7 +95,17 @@ type SystemSettings struct {
 	InstanceURL              string
 	AllowSignUp              bool
 	DisallowPublicVisibility bool
+	TelegramUpdateMode       UpdateMode
 }
+
+// UpdateMode is how the Telegram bot receives updates.
+type UpdateMode string
+
+// Update modes; "" is UpdatePolling.
+const (
+	UpdatePolling UpdateMode = ""
+	UpdateWebhook UpdateMode = "webhook"
+)
 
 // Confirmation is how the Telegram bot confirms a saved message.
 type Confirmation string

@@ -2,8 +2,8 @@
 // @generated from file memoria/v1/system_setting_service.proto (package memoria.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { FieldMask } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_field_mask } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file memoria/v1/system_setting_service.proto.
  */
 export const file_memoria_v1_system_setting_service: GenFile = /*@__PURE__*/
-  fileDesc("CidtZW1vcmlhL3YxL3N5c3RlbV9zZXR0aW5nX3NlcnZpY2UucHJvdG8SCm1lbW9yaWEudjEifAoNU3lzdGVtU2V0dGluZxIaChJ0ZWxlZ3JhbV9ib3RfdG9rZW4YASABKAkSFAoMaW5zdGFuY2VfdXJsGAIgASgJEhUKDWFsbG93X3NpZ25fdXAYAyABKAgSIgoaZGlzYWxsb3dfcHVibGljX3Zpc2liaWxpdHkYBCABKAgiGQoXR2V0U3lzdGVtU2V0dGluZ1JlcXVlc3QieQoaVXBkYXRlU3lzdGVtU2V0dGluZ1JlcXVlc3QSKgoHc2V0dGluZxgBIAEoCzIZLm1lbW9yaWEudjEuU3lzdGVtU2V0dGluZxIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2syxAEKFFN5c3RlbVNldHRpbmdTZXJ2aWNlElIKEEdldFN5c3RlbVNldHRpbmcSIy5tZW1vcmlhLnYxLkdldFN5c3RlbVNldHRpbmdSZXF1ZXN0GhkubWVtb3JpYS52MS5TeXN0ZW1TZXR0aW5nElgKE1VwZGF0ZVN5c3RlbVNldHRpbmcSJi5tZW1vcmlhLnYxLlVwZGF0ZVN5c3RlbVNldHRpbmdSZXF1ZXN0GhkubWVtb3JpYS52MS5TeXN0ZW1TZXR0aW5nQjlaN2dpdGh1Yi5jb20vbWVtb3JpYS1hcHAvbWVtb3JpYS9nZW4vbWVtb3JpYS92MTttZW1vcmlhdjFiBnByb3RvMw", [file_google_protobuf_field_mask]);
+  fileDesc("CidtZW1vcmlhL3YxL3N5c3RlbV9zZXR0aW5nX3NlcnZpY2UucHJvdG8SCm1lbW9yaWEudjEiugEKDVN5c3RlbVNldHRpbmcSGgoSdGVsZWdyYW1fYm90X3Rva2VuGAEgASgJEhQKDGluc3RhbmNlX3VybBgCIAEoCRIVCg1hbGxvd19zaWduX3VwGAMgASgIEiIKGmRpc2FsbG93X3B1YmxpY192aXNpYmlsaXR5GAQgASgIEjwKFHRlbGVncmFtX3VwZGF0ZV9tb2RlGAUgASgOMh4ubWVtb3JpYS52MS5UZWxlZ3JhbVVwZGF0ZU1vZGUiGQoXR2V0U3lzdGVtU2V0dGluZ1JlcXVlc3QieQoaVXBkYXRlU3lzdGVtU2V0dGluZ1JlcXVlc3QSKgoHc2V0dGluZxgBIAEoCzIZLm1lbW9yaWEudjEuU3lzdGVtU2V0dGluZxIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2sqfgoSVGVsZWdyYW1VcGRhdGVNb2RlEiQKIFRFTEVHUkFNX1VQREFURV9NT0RFX1VOU1BFQ0lGSUVEEAASIAocVEVMRUdSQU1fVVBEQVRFX01PREVfUE9MTElORxABEiAKHFRFTEVHUkFNX1VQREFURV9NT0RFX1dFQkhPT0sQAjLEAQoUU3lzdGVtU2V0dGluZ1NlcnZpY2USUgoQR2V0U3lzdGVtU2V0dGluZxIjLm1lbW9yaWEudjEuR2V0U3lzdGVtU2V0dGluZ1JlcXVlc3QaGS5tZW1vcmlhLnYxLlN5c3RlbVNldHRpbmcSWAoTVXBkYXRlU3lzdGVtU2V0dGluZxImLm1lbW9yaWEudjEuVXBkYXRlU3lzdGVtU2V0dGluZ1JlcXVlc3QaGS5tZW1vcmlhLnYxLlN5c3RlbVNldHRpbmdCOVo3Z2l0aHViLmNvbS9tZW1vcmlhLWFwcC9tZW1vcmlhL2dlbi9tZW1vcmlhL3YxO21lbW9yaWF2MWIGcHJvdG8z", [file_google_protobuf_field_mask]);
 
 /**
  * SystemSetting is the instance-wide configuration.
@@ -49,6 +49,15 @@ export type SystemSetting = Message<"memoria.v1.SystemSetting"> & {
    * @generated from field: bool disallow_public_visibility = 4;
    */
   disallowPublicVisibility: boolean;
+
+  /**
+   * How the bot receives updates: POLLING (getUpdates, the default) or
+   * WEBHOOK (Telegram POSTs them to `<instance_url>/telegram/webhook`;
+   * needs an https `instance_url`).
+   *
+   * @generated from field: memoria.v1.TelegramUpdateMode telegram_update_mode = 5;
+   */
+  telegramUpdateMode: TelegramUpdateMode;
 };
 
 /**
@@ -88,7 +97,7 @@ export type UpdateSystemSettingRequest = Message<"memoria.v1.UpdateSystemSetting
 
   /**
    * Fields to change: `telegram_bot_token`, `instance_url`, `allow_sign_up`,
-   * `disallow_public_visibility`.
+   * `disallow_public_visibility`, `telegram_update_mode`.
    *
    * @generated from field: google.protobuf.FieldMask update_mask = 2;
    */
@@ -101,6 +110,41 @@ export type UpdateSystemSettingRequest = Message<"memoria.v1.UpdateSystemSetting
  */
 export const UpdateSystemSettingRequestSchema: GenMessage<UpdateSystemSettingRequest> = /*@__PURE__*/
   messageDesc(file_memoria_v1_system_setting_service, 2);
+
+/**
+ * TelegramUpdateMode is how the Telegram bot receives updates.
+ *
+ * @generated from enum memoria.v1.TelegramUpdateMode
+ */
+export enum TelegramUpdateMode {
+  /**
+   * Unset: polling.
+   *
+   * @generated from enum value: TELEGRAM_UPDATE_MODE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The bot long-polls getUpdates (works behind any firewall).
+   *
+   * @generated from enum value: TELEGRAM_UPDATE_MODE_POLLING = 1;
+   */
+  POLLING = 1,
+
+  /**
+   * Telegram POSTs updates to `<instance_url>/telegram/webhook` with a
+   * secret header; needs a public https `instance_url`.
+   *
+   * @generated from enum value: TELEGRAM_UPDATE_MODE_WEBHOOK = 2;
+   */
+  WEBHOOK = 2,
+}
+
+/**
+ * Describes the enum memoria.v1.TelegramUpdateMode.
+ */
+export const TelegramUpdateModeSchema: GenEnum<TelegramUpdateMode> = /*@__PURE__*/
+  enumDesc(file_memoria_v1_system_setting_service, 0);
 
 /**
  * SystemSettingService holds instance-wide settings (admin only).
