@@ -56,6 +56,7 @@ func bodyLimits(maxUpload int64) map[string]int64 {
 		memoriav1connect.ResourceServiceCreateResourceProcedure: uploadBodyLimit(maxUpload),
 		memoriav1connect.MemoServiceCreateMemoProcedure:         memoBodyLimit,
 		memoriav1connect.MemoServiceUpdateMemoProcedure:         memoBodyLimit,
+		rules.TelegramWebhookPath:                               telegramWebhookBodyLimit,
 	}
 }
 
@@ -129,6 +130,7 @@ func NewHandler(d Deps) http.Handler {
 	mux.Handle("GET /healthz", healthzHandler())
 	mux.Handle("GET /readyz", readyzHandler(d.Rules, d.Log))
 	mux.Handle("GET /export/memos.zip", exportHandler(d.Rules, d.Log))
+	mux.Handle("POST "+rules.TelegramWebhookPath, telegramWebhookHandler(d.Rules, d.Log))
 	mux.Handle("GET /file/resources/{id}/{filename}", fileHandler(d.Rules, d.Log))
 	mux.HandleFunc("/file/resources/{id}/{filename}", func(w http.ResponseWriter, _ *http.Request) {
 		setFileSecurityHeaders(w.Header())
