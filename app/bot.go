@@ -15,7 +15,7 @@ type botRunner struct {
 }
 
 func newBotRunner(db *store.DB, rl *rules.Rules, log *slog.Logger, opts bot.Options) *botRunner {
-	opts.Logger = log
+	opts.Logger, opts.Inbox = log, db
 	return &botRunner{sup: bot.New(rl, db, db, opts)}
 }
 

@@ -122,12 +122,16 @@ func (db *DB) PendingTelegramUpdates(ctx context.Context, botID int64, limit int
 	return out, nil
 }
 
-// MarkTelegramUpdatesDone marks bot botID's updates with an id below
-// before as handled.
-func (db *DB) MarkTelegramUpdatesDone(ctx context.Context, botID, before int64) error {
+// MarkTelegramUpdatesDone marks bot botID's updates with the given ids as
+// handled (by id, not by range: an update that arrived late, below a
+// handled one, stays pending).
+func (db *DB) MarkTelegramUpdatesDone(ctx context.Context, botID int64, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
 	now := micros(time.Now())
 	return db.tx(ctx, func(tx *gorm.DB) error {
-		return tx.Model(&telegramInboxRow{}).Where("bot_id = ? AND update_id < ? AND done_at = 0", botID, before).
+		return tx.Model(&telegramInboxRow{}).Where("bot_id = ? AND update_id IN ? AND done_at = 0", botID, ids).
 			Update("done_at", now).Error
 	})
 }

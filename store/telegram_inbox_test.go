@@ -59,11 +59,11 @@ func TestTelegramInbox(t *testing.T) {
 	if got := pending(1, 2); got != "u10 u11 " {
 		t.Fatalf("pending limit 2 = %q", got)
 	}
-	if err := db.MarkTelegramUpdatesDone(ctx, 1, 12); err != nil {
+	if err := db.MarkTelegramUpdatesDone(ctx, 1, []int64{10, 11}); err != nil {
 		t.Fatal(err)
 	}
 	if got := pending(1, 100); got != "u12 " {
-		t.Fatalf("after marking below 12 done: %q", got)
+		t.Fatalf("after marking 10 and 11 done: %q", got)
 	}
 	if got := pending(2, 100); got != "other bot " {
 		t.Fatalf("the other bot's inbox = %q", got)
