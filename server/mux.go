@@ -94,7 +94,7 @@ func limitRequests(limits map[string]int64, next http.Handler) http.Handler {
 		if !ok {
 			limit = defaultBodyLimit
 		}
-		if r.ContentLength > limit && errs.IsSupported(r) {
+		if r.ContentLength > limit && errs.IsSupported(r) && r.URL.Path != rules.TelegramWebhookPath {
 			errs.Write(w, r, connect.NewError(connect.CodeResourceExhausted,
 				fmt.Errorf("the request is %d bytes; %s accepts at most %d", r.ContentLength, r.URL.Path, limit)))
 			return
