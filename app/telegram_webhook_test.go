@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -378,11 +379,14 @@ func TestTelegramWebhookCrashes(t *testing.T) {
 	_, user := s.createUser(admin, "alice")
 	alice := telegramtest.User{ID: 434343, FirstName: "Alice"}
 	s.linkTelegram(user, alice.ID)
+	// A photo first, whose download waits 5 s: the updates after it keep
+	// being accepted meanwhile, and wait in the inbox.
+	held := pngBytes(999)
+	first := tgBot.SendPhoto(alice, "held up", nil, held, "").UpdateID
+	tgBot.FailNext(1, telegramtest.Fault{Kind: telegramtest.FaultDelay, Delay: 5 * time.Second, Methods: []string{telegramtest.Download}})
 	const n = 400
 	want := enqueueBurst(tgBot, alice, n, rng)
-	first := want.last - n + 1
-	// The first download waits 3 s: updates keep being accepted meanwhile.
-	tgBot.FailNext(1, telegramtest.Fault{Kind: telegramtest.FaultDelay, Delay: 3 * time.Second, Methods: []string{telegramtest.Download}})
+	want.want["held up"] = []string{fmt.Sprintf("%x", sha256Sum(held))}
 	setWebhookMode(t, s, admin, front.ts.URL, tg.URL()+"/bot"+token)
 
 	wait := func(id int64) {
@@ -395,13 +399,17 @@ func TestTelegramWebhookCrashes(t *testing.T) {
 	}
 	// Kill 1: while the delayed download holds handling up.
 	wait(first + 20)
-	t.Logf("kill 1: %d of %d updates accepted", tgBot.Confirmed()-first, n)
+	resp, err := s.as(user).Memos.ListMemos(ctxT(t), connect.NewRequest(&v1.ListMemosRequest{PageSize: 1000}))
+	if err != nil || len(resp.Msg.Memos) != 0 {
+		t.Fatalf("memos while the first download is held up: %v, %v", len(resp.Msg.Memos), err)
+	}
+	t.Logf("kill 1: %d updates accepted, none handled", tgBot.Confirmed()-first)
 	p.kill()
 	p = startBinary(t, bin, addr, data)
 	for kill := 2; kill <= 3; kill++ {
 		wait(min(tgBot.Confirmed()+int64(rng.IntN(n/3)), want.last-1))
 		time.Sleep(time.Duration(rng.IntN(30)) * time.Millisecond)
-		t.Logf("kill %d: %d of %d updates accepted", kill, tgBot.Confirmed()-first, n)
+		t.Logf("kill %d: %d of %d updates accepted", kill, tgBot.Confirmed()-first, n+1)
 		p.kill()
 		p = startBinary(t, bin, addr, data)
 	}
@@ -424,6 +432,8 @@ func TestTelegramWebhookCrashes(t *testing.T) {
 		t.Error("no secret, or the webhook secret appears in the logs")
 	}
 }
+
+func sha256Sum(p []byte) []byte { h := sha256.Sum256(p); return h[:8] }
 
 // allResources reports whether every album in memos has all its files
 // (the last items of an album may still be on their way).
