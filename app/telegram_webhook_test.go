@@ -445,3 +445,44 @@ func allResources(memos []*v1.Memo, want burst) bool {
 	}
 	return true
 }
+
+// TestTelegramWebhookSetFails: while setWebhook fails the bot is in
+// BOT_STATE_ERROR saying why, retrying with backoff; once it succeeds the
+// bot runs.
+func TestTelegramWebhookSetFails(t *testing.T) {
+	tg := telegramtest.NewServer()
+	defer tg.Close()
+	const token = "8300000005:webhook_fails"
+	tgBot := tg.AddBot(token, "webhook_fails_bot")
+	tgBot.FailNext(1000, telegramtest.Fault{Kind: telegramtest.FaultBadGateway, Methods: []string{"setWebhook"}})
+	s := startServer(t, fastBot)
+	front := newHTTPSFront(t, s.URL)
+	useFront(tg, front)
+	_, admin := s.signUp("admin")
+	setWebhookMode(t, s, admin, front.ts.URL, tg.URL()+"/bot"+token)
+	eventually(t, 5*time.Second, "error state", func() bool {
+		st := botStatus(t, s, admin)
+		return st.State == v1.BotState_BOT_STATE_ERROR && strings.Contains(st.Error, "cannot reach Telegram") &&
+			len(tgBot.Deliveries()) == 0
+	})
+	if n := len(tgBot.SentMethod("setWebhook")); n != 0 {
+		t.Fatalf("%d setWebhook calls reached the fake", n)
+	}
+	attempts := func() int {
+		n := 0
+		for _, c := range tgBot.Calls() {
+			if c.Method == "setWebhook" {
+				n++
+			}
+		}
+		return n
+	}
+	eventually(t, 5*time.Second, "retries", func() bool { return attempts() >= 3 })
+	tgBot.ClearFaults()
+	eventually(t, 5*time.Second, "running", func() bool {
+		return botStatus(t, s, admin).State == v1.BotState_BOT_STATE_RUNNING
+	})
+	if u, _ := tgBot.Webhook(); u != front.ts.URL+"/telegram/webhook" {
+		t.Fatalf("webhook = %q", u)
+	}
+}

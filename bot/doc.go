@@ -12,4 +12,9 @@
 // message, and only then is the next offset stored. Replies (replies.go)
 // are queued to the rate-limited sender (sender.go), which never holds up
 // ingestion. Telegram entities become Markdown in markdown*.go.
+//
+// In webhook mode (telegramUpdateMode) the poller calls setWebhook instead
+// of getUpdates (webhook.go): the server stores each delivered update in
+// the store's inbox, and the poller reads the inbox in update_id order,
+// woken by the store, through the same batch handler (webhook_inbox.go).
 package bot
