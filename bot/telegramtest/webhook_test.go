@@ -118,12 +118,12 @@ func TestWebhookDeliversInOrderAndRetries(t *testing.T) {
 		case 0:
 			return http.StatusInternalServerError, 0
 		case 1:
-			return http.StatusOK, 2 * time.Second
+			return http.StatusOK, 10 * time.Second
 		}
 		return http.StatusOK, 0
 	})
 	client := rc.ts.Client()
-	client.Timeout = 300 * time.Millisecond
+	client.Timeout = time.Second
 	srv.SetWebhookClient(client)
 	srv.SetWebhookRetry(5*time.Millisecond, 20*time.Millisecond)
 	b := gotBot(t, srv.URL(), testToken)
@@ -140,7 +140,7 @@ func TestWebhookDeliversInOrderAndRetries(t *testing.T) {
 	got := rc.updateIDs()
 	want := []int64{u1.UpdateID, u1.UpdateID, u1.UpdateID, u2.UpdateID, u3.UpdateID}
 	if len(got) != len(want) {
-		t.Fatalf("attempts = %v, want %v", got, want)
+		t.Fatalf("attempts = %v, want %v; deliveries %+v", got, want, tg.Deliveries())
 	}
 	for i := range want {
 		if got[i] != want[i] {
