@@ -17,7 +17,7 @@ type botRunner struct {
 }
 
 func newBotRunner(db *store.DB, rl *rules.Rules, log *slog.Logger, opts bot.Options) *botRunner {
-	opts.Logger = log
+	opts.Logger, opts.Inbox = log, db
 	sup := bot.New(rl, db, db, opts)
 	return &botRunner{sup: sup, notify: bot.NewNotifier(sup, rl, db, opts.Notify)}
 }

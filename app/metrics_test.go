@@ -184,6 +184,11 @@ func TestMetrics(t *testing.T) {
 	tgBot.FailNext(1, telegramtest.Fault{Kind: telegramtest.FaultInternalError, Methods: []string{"getUpdates"}})
 	s.setToken(admin, tg.URL()+"/bot"+token)
 	alice := telegramtest.User{ID: 777100, FirstName: "Alice"}
+	// Alice talks to the bot first (as one does to learn one's id): the
+	// notice that her id is linked can only reach a chat that exists, and
+	// an undeliverable one would count as dropped.
+	tgBot.SendText(alice, "hello")
+	waitReply(t, tgBot, alice.ID, "777100")
 	s.linkTelegram(admin, alice.ID)
 	tgBot.SendText(alice, "from telegram")
 	s.waitMemos(admin, 2)

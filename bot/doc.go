@@ -15,4 +15,9 @@
 // notifier (notify*.go) sends the bot's own messages — mentions, the
 // public channel, "On this day", admin alerts — as the rules decide them,
 // through the same sender.
+//
+// In webhook mode (telegramUpdateMode) the poller calls setWebhook instead
+// of getUpdates (webhook.go): the server stores each delivered update in
+// the store's inbox, and the poller reads the inbox in update_id order,
+// woken by the store, through the same batch handler (webhook_inbox.go).
 package bot

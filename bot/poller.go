@@ -27,6 +27,9 @@ type poller struct {
 	botID  int64
 	// username is the bot's @name without '@', from getMe.
 	username string
+	// webhookURL is where Telegram delivers updates in webhook mode
+	// (webhook.go); "" means polling.
+	webhookURL string
 }
 
 func newPoller(s *Supervisor, ep tgtoken.Endpoint) *poller {
@@ -106,6 +109,13 @@ func (p *poller) run(ctx context.Context) {
 	p.sup.active.Store(p.sender)
 	defer p.sup.active.CompareAndSwap(p.sender, nil)
 	go p.registerCommands(ctx)
+	if p.webhookURL != "" {
+		p.receive(ctx, me.Username, transient, rejected, conflict)
+		return
+	}
+	if !p.leaveWebhook(ctx, me.Username, transient, rejected, conflict) {
+		return
+	}
 	p.sup.status.set(rules.BotRunning, me.Username, "")
 	p.log.Info("telegram bot running")
 	p.poll(ctx, me.Username, transient, rejected, conflict)
@@ -191,8 +201,9 @@ func (p *poller) poll(ctx context.Context, username string, transient, rejected,
 // malformed update cannot stall the queue.
 func (p *poller) getUpdates(ctx context.Context, offset int64) ([]json.RawMessage, error) {
 	params := map[string]any{
-		"timeout": strconv.FormatInt(int64(p.sup.opts.PollTimeout/time.Second), 10),
-		"limit":   "100",
+		"timeout":         strconv.FormatInt(int64(p.sup.opts.PollTimeout/time.Second), 10),
+		"limit":           "100",
+		"allowed_updates": allowedUpdatesJSON,
 	}
 	if offset != 0 {
 		params["offset"] = strconv.FormatInt(offset, 10)

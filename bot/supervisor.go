@@ -87,6 +87,12 @@ type Options struct {
 	Observer Observer
 	// Notify tunes the notifier (notify.go); tests inject its clock.
 	Notify NotifyOptions
+	// Inbox is the webhook inbox (*store.DB); without one, webhook mode
+	// is reported as an error.
+	Inbox Inbox
+	// InboxRecheck is how often the webhook inbox is read without a
+	// signal from the store, as a safety net (default 30 s).
+	InboxRecheck time.Duration
 }
 
 func (o *Options) defaults() {
@@ -134,10 +140,14 @@ func (o *Options) defaults() {
 	if o.Observer == nil {
 		o.Observer = nopObserver{}
 	}
+	if o.InboxRecheck <= 0 {
+		o.InboxRecheck = 30 * time.Second
+	}
 }
 
-// Supervisor follows the telegramBotToken setting and keeps exactly one
-// poller running for the current token.
+// Supervisor follows the telegramBotToken and telegramUpdateMode settings
+// and keeps exactly one poller (or webhook receiver) running for the
+// current token.
 type Supervisor struct {
 	rules    Rules
 	settings Settings
@@ -173,16 +183,17 @@ func (s *Supervisor) NotifyTelegramLinked(telegramUserID int64, username string)
 // Status reports the runner's state for BotService.GetBotStatus.
 func (s *Supervisor) Status() rules.BotStatus { return s.status.get() }
 
-// Run follows the setting until ctx ends. On every token change the
-// running poller is cancelled — its in-flight long poll aborted, not waited
-// out — and has fully stopped before the next one starts.
+// Run follows the settings until ctx ends. On every change of the token
+// or of how updates arrive the running poller is cancelled — its in-flight
+// long poll aborted, not waited out — and has fully stopped before the
+// next one starts.
 func (s *Supervisor) Run(ctx context.Context) {
 	changes := s.settings.SubscribeSettings(ctx)
-	var current string
+	var current runTarget
 	for {
 		st, err := s.settings.GetSystemSettings(ctx)
 		if err == nil {
-			current = st.TelegramBotToken
+			current = targetOf(st)
 			break
 		}
 		s.log.Error("read settings", "err", err)
@@ -198,12 +209,12 @@ func (s *Supervisor) Run(ctx context.Context) {
 				stop()
 				return
 			}
-			if st.TelegramBotToken == current {
+			if targetOf(st) == current {
 				continue
 			}
-			current = st.TelegramBotToken
+			current = targetOf(st)
 			stop()
-			s.log.Info("telegram bot token changed; restarting")
+			s.log.Info("telegram bot settings changed; restarting")
 			stop = s.start(ctx, current)
 		case <-ctx.Done():
 			stop()
@@ -212,10 +223,10 @@ func (s *Supervisor) Run(ctx context.Context) {
 	}
 }
 
-// start launches a poller for the token and returns a function that
+// start launches a poller for the target and returns a function that
 // cancels it and waits until it has stopped.
-func (s *Supervisor) start(ctx context.Context, token string) (stop func()) {
-	ep, err := tgtoken.Parse(token)
+func (s *Supervisor) start(ctx context.Context, target runTarget) (stop func()) {
+	ep, err := tgtoken.Parse(target.token)
 	if errors.Is(err, tgtoken.ErrEmpty) {
 		s.status.set(rules.BotDisabled, "", "")
 		s.log.Info("telegram bot disabled (no token)")
@@ -230,6 +241,7 @@ func (s *Supervisor) start(ctx context.Context, token string) (stop func()) {
 	pctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	p := newPoller(s, ep)
+	p.webhookURL = target.webhookURL
 	go func() {
 		defer close(done)
 		p.run(pctx)

@@ -17,6 +17,7 @@ type SystemPatch struct {
 	AllowSignUp              *bool
 	DisallowPublicVisibility *bool
 	TelegramPublicChannel    *string
+	TelegramUpdateMode       *store.UpdateMode
 }
 
 // GetSystemSettings returns the system settings (admin only).
@@ -69,6 +70,9 @@ func (r *Rules) UpdateSystemSettings(ctx context.Context, p SystemPatch) (store.
 			return store.SystemSettings{}, err
 		}
 	}
+	if m := p.TelegramUpdateMode; m != nil && *m != store.UpdatePolling && *m != store.UpdateWebhook {
+		return store.SystemSettings{}, invalid("telegram_update_mode must be TELEGRAM_UPDATE_MODE_POLLING or TELEGRAM_UPDATE_MODE_WEBHOOK")
+	}
 	return r.db.UpdateSystemSettings(ctx, func(s *store.SystemSettings) error {
 		if p.TelegramBotToken != nil {
 			s.TelegramBotToken = *p.TelegramBotToken
@@ -85,7 +89,10 @@ func (r *Rules) UpdateSystemSettings(ctx context.Context, p SystemPatch) (store.
 		if p.TelegramPublicChannel != nil {
 			s.TelegramPublicChannel = *p.TelegramPublicChannel
 		}
-		return nil
+		if p.TelegramUpdateMode != nil {
+			s.TelegramUpdateMode = *p.TelegramUpdateMode
+		}
+		return validateUpdateMode(*s)
 	})
 }
 

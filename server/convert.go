@@ -122,7 +122,24 @@ func settingsToProto(s store.SystemSettings) *v1.SystemSetting {
 		TelegramBotToken: s.TelegramBotToken, InstanceUrl: s.InstanceURL,
 		AllowSignUp: s.AllowSignUp, DisallowPublicVisibility: s.DisallowPublicVisibility,
 		TelegramPublicChannel: s.TelegramPublicChannel,
+		TelegramUpdateMode:    updateModeToProto[s.TelegramUpdateMode],
 	}
+}
+
+var updateModeToProto = map[store.UpdateMode]v1.TelegramUpdateMode{
+	store.UpdatePolling: v1.TelegramUpdateMode_TELEGRAM_UPDATE_MODE_POLLING,
+	store.UpdateWebhook: v1.TelegramUpdateMode_TELEGRAM_UPDATE_MODE_WEBHOOK,
+}
+
+// updateModeFromProto maps a TelegramUpdateMode; UNSPECIFIED is polling.
+func updateModeFromProto(m v1.TelegramUpdateMode) (store.UpdateMode, error) {
+	switch m {
+	case v1.TelegramUpdateMode_TELEGRAM_UPDATE_MODE_UNSPECIFIED, v1.TelegramUpdateMode_TELEGRAM_UPDATE_MODE_POLLING:
+		return store.UpdatePolling, nil
+	case v1.TelegramUpdateMode_TELEGRAM_UPDATE_MODE_WEBHOOK:
+		return store.UpdateWebhook, nil
+	}
+	return "", invalid("telegram_update_mode %d is not a known TelegramUpdateMode", m)
 }
 
 func userSettingsToProto(s store.UserSettings) *v1.UserSetting {

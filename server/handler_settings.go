@@ -28,7 +28,7 @@ func (h *systemSettingHandler) GetSystemSetting(ctx context.Context, _ *connect.
 }
 
 func (h *systemSettingHandler) UpdateSystemSetting(ctx context.Context, req *connect.Request[v1.UpdateSystemSettingRequest]) (*connect.Response[v1.SystemSetting], error) {
-	paths, err := maskPaths(req.Msg.GetUpdateMask(), "telegram_bot_token", "instance_url", "allow_sign_up", "disallow_public_visibility", "telegram_public_channel")
+	paths, err := maskPaths(req.Msg.GetUpdateMask(), "telegram_bot_token", "instance_url", "allow_sign_up", "disallow_public_visibility", "telegram_public_channel", "telegram_update_mode")
 	if err != nil {
 		return nil, err
 	}
@@ -52,6 +52,13 @@ func (h *systemSettingHandler) UpdateSystemSetting(ctx context.Context, req *con
 	if paths["telegram_public_channel"] {
 		ch := strings.TrimSpace(s.TelegramPublicChannel)
 		p.TelegramPublicChannel = &ch
+	}
+	if paths["telegram_update_mode"] {
+		m, err := updateModeFromProto(s.GetTelegramUpdateMode())
+		if err != nil {
+			return nil, err
+		}
+		p.TelegramUpdateMode = &m
 	}
 	out, err := h.r.UpdateSystemSettings(ctx, p)
 	if err != nil {

@@ -57,6 +57,7 @@ func bodyLimits(maxUpload int64) map[string]int64 {
 		memoriav1connect.ResourceServiceCreateResourceProcedure: uploadBodyLimit(maxUpload),
 		memoriav1connect.MemoServiceCreateMemoProcedure:         memoBodyLimit,
 		memoriav1connect.MemoServiceUpdateMemoProcedure:         memoBodyLimit,
+		rules.TelegramWebhookPath:                               telegramWebhookBodyLimit,
 	}
 }
 
@@ -94,7 +95,7 @@ func limitRequests(limits map[string]int64, next http.Handler) http.Handler {
 		if !ok {
 			limit = defaultBodyLimit
 		}
-		if r.ContentLength > limit && errs.IsSupported(r) {
+		if r.ContentLength > limit && errs.IsSupported(r) && r.URL.Path != rules.TelegramWebhookPath {
 			errs.Write(w, r, connect.NewError(connect.CodeResourceExhausted,
 				fmt.Errorf("the request is %d bytes; %s accepts at most %d", r.ContentLength, r.URL.Path, limit)))
 			return
@@ -131,6 +132,7 @@ func NewHandler(d Deps) http.Handler {
 	mux.Handle("GET /readyz", readyzHandler(d.Rules, d.Log))
 	mux.Handle("GET /metrics", metricsHandler(d.Metrics))
 	mux.Handle("GET /export/memos.zip", exportHandler(d.Rules, d.Log))
+	mux.Handle("POST "+rules.TelegramWebhookPath, telegramWebhookHandler(d.Rules, d.Log))
 	mux.Handle("GET /file/resources/{id}/{filename}", fileHandler(d.Rules, d.Log))
 	mux.HandleFunc("/file/resources/{id}/{filename}", func(w http.ResponseWriter, _ *http.Request) {
 		setFileSecurityHeaders(w.Header())

@@ -52,6 +52,7 @@ var migrations = []migration{
 		return tx.Migrator().CreateTable(&importMapRow{})
 	}},
 	{6, "notifications: settings, outbox, claims, marks", migrateNotify},
+	{8, "telegram webhook inbox", migrateTelegramInbox},
 }
 
 // memoGroupRowV1 is memo_groups as migration 1 created it.

@@ -16,6 +16,7 @@ const (
 	keyAllowSignUp              = "allow_sign_up"
 	keyDisallowPublicVisibility = "disallow_public_visibility"
 	keyTelegramPublicChannel    = "telegram_public_channel"
+	keyTelegramUpdateMode       = "telegram_update_mode"
 )
 
 func settingsFromRows(rows []systemSettingRow) SystemSettings {
@@ -32,6 +33,8 @@ func settingsFromRows(rows []systemSettingRow) SystemSettings {
 			s.DisallowPublicVisibility, _ = strconv.ParseBool(r.Value)
 		case keyTelegramPublicChannel:
 			s.TelegramPublicChannel = r.Value
+		case keyTelegramUpdateMode:
+			s.TelegramUpdateMode = UpdateMode(r.Value)
 		}
 	}
 	return s
@@ -44,6 +47,7 @@ func (s SystemSettings) rows() []systemSettingRow {
 		{keyAllowSignUp, strconv.FormatBool(s.AllowSignUp)},
 		{keyDisallowPublicVisibility, strconv.FormatBool(s.DisallowPublicVisibility)},
 		{keyTelegramPublicChannel, s.TelegramPublicChannel},
+		{keyTelegramUpdateMode, string(s.TelegramUpdateMode)},
 	}
 }
 

@@ -47,6 +47,7 @@ type DB struct {
 
 	memoEvents memoEventFeed // committed memo changes (memo_events.go)
 	observer   WriteObserver // never nil (see observer.go)
+	inbox      inboxSignal   // wakes the webhook inbox's consumer (telegram_inbox.go)
 
 	hooks testHooks
 }

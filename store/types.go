@@ -98,7 +98,17 @@ type SystemSettings struct {
 	// TelegramPublicChannel is the chat (numeric id or @name) that memos
 	// becoming public are posted to; "" = off.
 	TelegramPublicChannel string
+	TelegramUpdateMode    UpdateMode
 }
+
+// UpdateMode is how the Telegram bot receives updates.
+type UpdateMode string
+
+// Update modes; "" is UpdatePolling.
+const (
+	UpdatePolling UpdateMode = ""
+	UpdateWebhook UpdateMode = "webhook"
+)
 
 // Confirmation is how the Telegram bot confirms a saved message.
 type Confirmation string

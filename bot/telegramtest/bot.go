@@ -24,6 +24,8 @@ type Bot struct {
 	maxBatch     int
 	poll         *pendingPoll // the getUpdates now waiting, if any
 	webhookURL   string
+	hook         *webhook   // set by setWebhook; nil with SetWebhook (webhook.go)
+	deliveries   []Delivery // webhook delivery attempts
 
 	chats      map[int64]Chat  // chats the bot may write to
 	groupUsers map[int64]bool  // users seen only in groups
@@ -110,12 +112,18 @@ func (b *Bot) SetMaxBatch(n int) {
 	b.maxBatch = max(n, 1)
 }
 
-// SetWebhook makes the bot behave as if a webhook were set: getUpdates
-// fails with 409 until deleteWebhook is called.
+// SetWebhook makes the bot behave as if another program had set a webhook
+// at url: getUpdates fails with 409 until deleteWebhook is called. Nothing
+// is delivered (the setWebhook method delivers).
 func (b *Bot) SetWebhook(url string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.hook != nil {
+		close(b.hook.stop)
+		b.hook = nil
+	}
 	b.webhookURL = url
+	b.broadcast()
 }
 
 // AddChat lets the bot write to a chat it has not seen in an update.

@@ -30,8 +30,13 @@
 // getFile and downloads (400 "file is too big" over 20 MB); sendMessage
 // (checks the chat, text length, parse_mode, entities and the message
 // replied to); setMessageReaction (checks the emoji against the allowed
-// set); sendChatAction; deleteWebhook (drop_pending_updates drops the
-// queue); getWebhookInfo; setMyCommands, getMyCommands, deleteMyCommands.
+// set); sendChatAction; setWebhook (url, secret_token, max_connections,
+// allowed_updates, drop_pending_updates), deleteWebhook and getWebhookInfo,
+// with delivery: while a webhook is set each update is POSTed to it in
+// order with the X-Telegram-Bot-Api-Secret-Token header, again and again
+// with growing delays until it is answered 2xx (Server.SetWebhookClient,
+// SetWebhookRetry; Bot.Deliveries, WaitDeliveries, Webhook);
+// setMyCommands, getMyCommands, deleteMyCommands.
 // A bot may only write to chats it has seen in an update (or AddChat): other
 // chats are "chat not found", and a user seen only in a group is 403
 // "bot can't initiate conversation with a user".

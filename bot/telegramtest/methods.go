@@ -31,6 +31,7 @@ var methods = byLowerName([]method{
 	{"sendPhoto", (*Bot).sendPhoto},
 	{"setMessageReaction", (*Bot).setMessageReaction},
 	{"sendChatAction", (*Bot).sendChatAction},
+	{"setWebhook", (*Bot).setWebhook},
 	{"deleteWebhook", (*Bot).deleteWebhook},
 	{"getWebhookInfo", (*Bot).getWebhookInfo},
 	{"setMyCommands", (*Bot).setMyCommands},
@@ -247,25 +248,6 @@ func (b *Bot) sendChatAction(w http.ResponseWriter, _ *http.Request, req request
 		return
 	}
 	writeResult(w, true)
-}
-
-// https://core.telegram.org/bots/api#deletewebhook
-func (b *Bot) deleteWebhook(w http.ResponseWriter, _ *http.Request, req request) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.webhookURL = ""
-	if req.boolParam("drop_pending_updates") {
-		b.queue = nil
-		b.broadcast()
-	}
-	writeResult(w, true)
-}
-
-// https://core.telegram.org/bots/api#getwebhookinfo
-func (b *Bot) getWebhookInfo(w http.ResponseWriter, _ *http.Request, _ request) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	writeResult(w, map[string]any{"url": b.webhookURL, "has_custom_certificate": false, "pending_update_count": len(b.queue)})
 }
 
 type botCommand struct {

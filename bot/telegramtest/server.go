@@ -25,6 +25,7 @@ type Server struct {
 	done      chan struct{} // closed by Close: ends long polls and delays
 	closeOnce sync.Once
 	control   http.Handler
+	webhooks  webhookOptions // delivery settings (webhook.go)
 	ts        *httptest.Server
 }
 

@@ -22,6 +22,60 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// TelegramUpdateMode is how the Telegram bot receives updates.
+type TelegramUpdateMode int32
+
+const (
+	// Unset: polling.
+	TelegramUpdateMode_TELEGRAM_UPDATE_MODE_UNSPECIFIED TelegramUpdateMode = 0
+	// The bot long-polls getUpdates (works behind any firewall).
+	TelegramUpdateMode_TELEGRAM_UPDATE_MODE_POLLING TelegramUpdateMode = 1
+	// Telegram POSTs updates to `<instance_url>/telegram/webhook` with a
+	// secret header; needs a public https `instance_url`.
+	TelegramUpdateMode_TELEGRAM_UPDATE_MODE_WEBHOOK TelegramUpdateMode = 2
+)
+
+// Enum value maps for TelegramUpdateMode.
+var (
+	TelegramUpdateMode_name = map[int32]string{
+		0: "TELEGRAM_UPDATE_MODE_UNSPECIFIED",
+		1: "TELEGRAM_UPDATE_MODE_POLLING",
+		2: "TELEGRAM_UPDATE_MODE_WEBHOOK",
+	}
+	TelegramUpdateMode_value = map[string]int32{
+		"TELEGRAM_UPDATE_MODE_UNSPECIFIED": 0,
+		"TELEGRAM_UPDATE_MODE_POLLING":     1,
+		"TELEGRAM_UPDATE_MODE_WEBHOOK":     2,
+	}
+)
+
+func (x TelegramUpdateMode) Enum() *TelegramUpdateMode {
+	p := new(TelegramUpdateMode)
+	*p = x
+	return p
+}
+
+func (x TelegramUpdateMode) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (TelegramUpdateMode) Descriptor() protoreflect.EnumDescriptor {
+	return file_memoria_v1_system_setting_service_proto_enumTypes[0].Descriptor()
+}
+
+func (TelegramUpdateMode) Type() protoreflect.EnumType {
+	return &file_memoria_v1_system_setting_service_proto_enumTypes[0]
+}
+
+func (x TelegramUpdateMode) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use TelegramUpdateMode.Descriptor instead.
+func (TelegramUpdateMode) EnumDescriptor() ([]byte, []int) {
+	return file_memoria_v1_system_setting_service_proto_rawDescGZIP(), []int{0}
+}
+
 // SystemSetting is the instance-wide configuration.
 type SystemSetting struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -39,8 +93,12 @@ type SystemSetting struct {
 	// a numeric chat id such as `-1001234567890` or a public `@channelname`
 	// (the bot must be allowed to post there). Empty = off.
 	TelegramPublicChannel string `protobuf:"bytes,6,opt,name=telegram_public_channel,json=telegramPublicChannel,proto3" json:"telegram_public_channel,omitempty"`
-	unknownFields         protoimpl.UnknownFields
-	sizeCache             protoimpl.SizeCache
+	// How the bot receives updates: POLLING (getUpdates, the default) or
+	// WEBHOOK (Telegram POSTs them to `<instance_url>/telegram/webhook`;
+	// needs an https `instance_url`).
+	TelegramUpdateMode TelegramUpdateMode `protobuf:"varint,5,opt,name=telegram_update_mode,json=telegramUpdateMode,proto3,enum=memoria.v1.TelegramUpdateMode" json:"telegram_update_mode,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *SystemSetting) Reset() {
@@ -108,6 +166,13 @@ func (x *SystemSetting) GetTelegramPublicChannel() string {
 	return ""
 }
 
+func (x *SystemSetting) GetTelegramUpdateMode() TelegramUpdateMode {
+	if x != nil {
+		return x.TelegramUpdateMode
+	}
+	return TelegramUpdateMode_TELEGRAM_UPDATE_MODE_UNSPECIFIED
+}
+
 // GetSystemSettingRequest has no fields.
 type GetSystemSettingRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -151,7 +216,8 @@ type UpdateSystemSettingRequest struct {
 	// The new values.
 	Setting *SystemSetting `protobuf:"bytes,1,opt,name=setting,proto3" json:"setting,omitempty"`
 	// Fields to change: `telegram_bot_token`, `instance_url`, `allow_sign_up`,
-	// `disallow_public_visibility`, `telegram_public_channel`.
+	// `disallow_public_visibility`, `telegram_public_channel`,
+	// `telegram_update_mode`.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -206,18 +272,23 @@ var File_memoria_v1_system_setting_service_proto protoreflect.FileDescriptor
 const file_memoria_v1_system_setting_service_proto_rawDesc = "" +
 	"\n" +
 	"'memoria/v1/system_setting_service.proto\x12\n" +
-	"memoria.v1\x1a google/protobuf/field_mask.proto\"\xfa\x01\n" +
+	"memoria.v1\x1a google/protobuf/field_mask.proto\"\xcc\x02\n" +
 	"\rSystemSetting\x12,\n" +
 	"\x12telegram_bot_token\x18\x01 \x01(\tR\x10telegramBotToken\x12!\n" +
 	"\finstance_url\x18\x02 \x01(\tR\vinstanceUrl\x12\"\n" +
 	"\rallow_sign_up\x18\x03 \x01(\bR\vallowSignUp\x12<\n" +
 	"\x1adisallow_public_visibility\x18\x04 \x01(\bR\x18disallowPublicVisibility\x126\n" +
-	"\x17telegram_public_channel\x18\x06 \x01(\tR\x15telegramPublicChannel\"\x19\n" +
+	"\x17telegram_public_channel\x18\x06 \x01(\tR\x15telegramPublicChannel\x12P\n" +
+	"\x14telegram_update_mode\x18\x05 \x01(\x0e2\x1e.memoria.v1.TelegramUpdateModeR\x12telegramUpdateMode\"\x19\n" +
 	"\x17GetSystemSettingRequest\"\x8e\x01\n" +
 	"\x1aUpdateSystemSettingRequest\x123\n" +
 	"\asetting\x18\x01 \x01(\v2\x19.memoria.v1.SystemSettingR\asetting\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask2\xc4\x01\n" +
+	"updateMask*~\n" +
+	"\x12TelegramUpdateMode\x12$\n" +
+	" TELEGRAM_UPDATE_MODE_UNSPECIFIED\x10\x00\x12 \n" +
+	"\x1cTELEGRAM_UPDATE_MODE_POLLING\x10\x01\x12 \n" +
+	"\x1cTELEGRAM_UPDATE_MODE_WEBHOOK\x10\x022\xc4\x01\n" +
 	"\x14SystemSettingService\x12R\n" +
 	"\x10GetSystemSetting\x12#.memoria.v1.GetSystemSettingRequest\x1a\x19.memoria.v1.SystemSetting\x12X\n" +
 	"\x13UpdateSystemSetting\x12&.memoria.v1.UpdateSystemSettingRequest\x1a\x19.memoria.v1.SystemSettingB9Z7github.com/memoria-app/memoria/gen/memoria/v1;memoriav1b\x06proto3"
@@ -234,25 +305,28 @@ func file_memoria_v1_system_setting_service_proto_rawDescGZIP() []byte {
 	return file_memoria_v1_system_setting_service_proto_rawDescData
 }
 
+var file_memoria_v1_system_setting_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
 var file_memoria_v1_system_setting_service_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
 var file_memoria_v1_system_setting_service_proto_goTypes = []any{
-	(*SystemSetting)(nil),              // 0: memoria.v1.SystemSetting
-	(*GetSystemSettingRequest)(nil),    // 1: memoria.v1.GetSystemSettingRequest
-	(*UpdateSystemSettingRequest)(nil), // 2: memoria.v1.UpdateSystemSettingRequest
-	(*fieldmaskpb.FieldMask)(nil),      // 3: google.protobuf.FieldMask
+	(TelegramUpdateMode)(0),            // 0: memoria.v1.TelegramUpdateMode
+	(*SystemSetting)(nil),              // 1: memoria.v1.SystemSetting
+	(*GetSystemSettingRequest)(nil),    // 2: memoria.v1.GetSystemSettingRequest
+	(*UpdateSystemSettingRequest)(nil), // 3: memoria.v1.UpdateSystemSettingRequest
+	(*fieldmaskpb.FieldMask)(nil),      // 4: google.protobuf.FieldMask
 }
 var file_memoria_v1_system_setting_service_proto_depIdxs = []int32{
-	0, // 0: memoria.v1.UpdateSystemSettingRequest.setting:type_name -> memoria.v1.SystemSetting
-	3, // 1: memoria.v1.UpdateSystemSettingRequest.update_mask:type_name -> google.protobuf.FieldMask
-	1, // 2: memoria.v1.SystemSettingService.GetSystemSetting:input_type -> memoria.v1.GetSystemSettingRequest
-	2, // 3: memoria.v1.SystemSettingService.UpdateSystemSetting:input_type -> memoria.v1.UpdateSystemSettingRequest
-	0, // 4: memoria.v1.SystemSettingService.GetSystemSetting:output_type -> memoria.v1.SystemSetting
-	0, // 5: memoria.v1.SystemSettingService.UpdateSystemSetting:output_type -> memoria.v1.SystemSetting
-	4, // [4:6] is the sub-list for method output_type
-	2, // [2:4] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	0, // 0: memoria.v1.SystemSetting.telegram_update_mode:type_name -> memoria.v1.TelegramUpdateMode
+	1, // 1: memoria.v1.UpdateSystemSettingRequest.setting:type_name -> memoria.v1.SystemSetting
+	4, // 2: memoria.v1.UpdateSystemSettingRequest.update_mask:type_name -> google.protobuf.FieldMask
+	2, // 3: memoria.v1.SystemSettingService.GetSystemSetting:input_type -> memoria.v1.GetSystemSettingRequest
+	3, // 4: memoria.v1.SystemSettingService.UpdateSystemSetting:input_type -> memoria.v1.UpdateSystemSettingRequest
+	1, // 5: memoria.v1.SystemSettingService.GetSystemSetting:output_type -> memoria.v1.SystemSetting
+	1, // 6: memoria.v1.SystemSettingService.UpdateSystemSetting:output_type -> memoria.v1.SystemSetting
+	5, // [5:7] is the sub-list for method output_type
+	3, // [3:5] is the sub-list for method input_type
+	3, // [3:3] is the sub-list for extension type_name
+	3, // [3:3] is the sub-list for extension extendee
+	0, // [0:3] is the sub-list for field type_name
 }
 
 func init() { file_memoria_v1_system_setting_service_proto_init() }
@@ -265,13 +339,14 @@ func file_memoria_v1_system_setting_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_memoria_v1_system_setting_service_proto_rawDesc), len(file_memoria_v1_system_setting_service_proto_rawDesc)),
-			NumEnums:      0,
+			NumEnums:      1,
 			NumMessages:   3,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_memoria_v1_system_setting_service_proto_goTypes,
 		DependencyIndexes: file_memoria_v1_system_setting_service_proto_depIdxs,
+		EnumInfos:         file_memoria_v1_system_setting_service_proto_enumTypes,
 		MessageInfos:      file_memoria_v1_system_setting_service_proto_msgTypes,
 	}.Build()
 	File_memoria_v1_system_setting_service_proto = out.File

@@ -3,7 +3,7 @@ import { errorMessage, systemSettingClient } from '../api';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { SavedNote } from '../components/SavedNote';
 import { Loading } from '../components/Spinner';
-import type { SystemSetting } from '../gen/memoria/v1/system_setting_service_pb';
+import { TelegramUpdateMode, type SystemSetting } from '../gen/memoria/v1/system_setting_service_pb';
 import { useAction } from '../hooks/useAction';
 import { refreshInstanceInfo } from '../hooks/useInstanceInfo';
 import { mask } from '../lib/mask';
@@ -102,18 +102,27 @@ function InstanceForm({ setting, onSaved }: { setting: SystemSetting; onSaved: (
   const [disallowPublic, setDisallowPublic] = useState(setting.disallowPublicVisibility);
   const [instanceUrl, setInstanceUrl] = useState(setting.instanceUrl);
   const [channel, setChannel] = useState(setting.telegramPublicChannel);
+  const storedMode = setting.telegramUpdateMode === TelegramUpdateMode.WEBHOOK ? TelegramUpdateMode.WEBHOOK : TelegramUpdateMode.POLLING;
+  const [updateMode, setUpdateMode] = useState(storedMode);
   const [saved, setSaved] = useState(false);
-  const ids = { h: useId(), signup: useId(), pub: useId(), url: useId(), urlHint: useId(), channel: useId(), channelHint: useId() };
+  const ids = { h: useId(), signup: useId(), pub: useId(), url: useId(), urlHint: useId(), mode: useId(), modeHint: useId(), channel: useId(), channelHint: useId() };
 
   const paths: string[] = [];
   if (allowSignUp !== setting.allowSignUp) paths.push('allow_sign_up');
   if (disallowPublic !== setting.disallowPublicVisibility) paths.push('disallow_public_visibility');
   if (instanceUrl.trim() !== setting.instanceUrl) paths.push('instance_url');
   if (channel.trim() !== setting.telegramPublicChannel) paths.push('telegram_public_channel');
+  if (updateMode !== storedMode) paths.push('telegram_update_mode');
 
   const save = useAction(() =>
     systemSettingClient.updateSystemSetting({
-      setting: { allowSignUp, disallowPublicVisibility: disallowPublic, instanceUrl: instanceUrl.trim(), telegramPublicChannel: channel.trim() },
+      setting: {
+        allowSignUp,
+        disallowPublicVisibility: disallowPublic,
+        instanceUrl: instanceUrl.trim(),
+        telegramPublicChannel: channel.trim(),
+        telegramUpdateMode: updateMode,
+      },
       updateMask: mask(...paths),
     }),
   );
@@ -176,6 +185,19 @@ function InstanceForm({ setting, onSaved }: { setting: SystemSetting; onSaved: (
       />
       <p className="field-hint" id={ids.channelHint}>
         Every memo that becomes public is posted there once, with its first image (the bot must be allowed to post). Empty: off.
+      </p>
+      <label htmlFor={ids.mode}>Telegram updates</label>
+      <select
+        id={ids.mode}
+        value={updateMode}
+        aria-describedby={ids.modeHint}
+        onChange={(e) => { setUpdateMode(Number(e.target.value) as TelegramUpdateMode); setSaved(false); }}
+      >
+        <option value={TelegramUpdateMode.POLLING}>Polling (works anywhere)</option>
+        <option value={TelegramUpdateMode.WEBHOOK}>Webhook (needs a public https Instance URL)</option>
+      </select>
+      <p className="field-hint" id={ids.modeHint}>
+        Webhook: Telegram sends messages to <code>{'<Instance URL>'}/telegram/webhook</code>.
       </p>
       <ErrorMessage message={save.error} />
       <div className="row">

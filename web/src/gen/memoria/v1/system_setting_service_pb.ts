@@ -2,8 +2,8 @@
 // @generated from file memoria/v1/system_setting_service.proto (package memoria.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { FieldMask } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_field_mask } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file memoria/v1/system_setting_service.proto.
  */
 export const file_memoria_v1_system_setting_service: GenFile = /*@__PURE__*/
-  fileDesc("CidtZW1vcmlhL3YxL3N5c3RlbV9zZXR0aW5nX3NlcnZpY2UucHJvdG8SCm1lbW9yaWEudjEinQEKDVN5c3RlbVNldHRpbmcSGgoSdGVsZWdyYW1fYm90X3Rva2VuGAEgASgJEhQKDGluc3RhbmNlX3VybBgCIAEoCRIVCg1hbGxvd19zaWduX3VwGAMgASgIEiIKGmRpc2FsbG93X3B1YmxpY192aXNpYmlsaXR5GAQgASgIEh8KF3RlbGVncmFtX3B1YmxpY19jaGFubmVsGAYgASgJIhkKF0dldFN5c3RlbVNldHRpbmdSZXF1ZXN0InkKGlVwZGF0ZVN5c3RlbVNldHRpbmdSZXF1ZXN0EioKB3NldHRpbmcYASABKAsyGS5tZW1vcmlhLnYxLlN5c3RlbVNldHRpbmcSLwoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrMsQBChRTeXN0ZW1TZXR0aW5nU2VydmljZRJSChBHZXRTeXN0ZW1TZXR0aW5nEiMubWVtb3JpYS52MS5HZXRTeXN0ZW1TZXR0aW5nUmVxdWVzdBoZLm1lbW9yaWEudjEuU3lzdGVtU2V0dGluZxJYChNVcGRhdGVTeXN0ZW1TZXR0aW5nEiYubWVtb3JpYS52MS5VcGRhdGVTeXN0ZW1TZXR0aW5nUmVxdWVzdBoZLm1lbW9yaWEudjEuU3lzdGVtU2V0dGluZ0I5WjdnaXRodWIuY29tL21lbW9yaWEtYXBwL21lbW9yaWEvZ2VuL21lbW9yaWEvdjE7bWVtb3JpYXYxYgZwcm90bzM", [file_google_protobuf_field_mask]);
+  fileDesc("CidtZW1vcmlhL3YxL3N5c3RlbV9zZXR0aW5nX3NlcnZpY2UucHJvdG8SCm1lbW9yaWEudjEi2wEKDVN5c3RlbVNldHRpbmcSGgoSdGVsZWdyYW1fYm90X3Rva2VuGAEgASgJEhQKDGluc3RhbmNlX3VybBgCIAEoCRIVCg1hbGxvd19zaWduX3VwGAMgASgIEiIKGmRpc2FsbG93X3B1YmxpY192aXNpYmlsaXR5GAQgASgIEh8KF3RlbGVncmFtX3B1YmxpY19jaGFubmVsGAYgASgJEjwKFHRlbGVncmFtX3VwZGF0ZV9tb2RlGAUgASgOMh4ubWVtb3JpYS52MS5UZWxlZ3JhbVVwZGF0ZU1vZGUiGQoXR2V0U3lzdGVtU2V0dGluZ1JlcXVlc3QieQoaVXBkYXRlU3lzdGVtU2V0dGluZ1JlcXVlc3QSKgoHc2V0dGluZxgBIAEoCzIZLm1lbW9yaWEudjEuU3lzdGVtU2V0dGluZxIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2sqfgoSVGVsZWdyYW1VcGRhdGVNb2RlEiQKIFRFTEVHUkFNX1VQREFURV9NT0RFX1VOU1BFQ0lGSUVEEAASIAocVEVMRUdSQU1fVVBEQVRFX01PREVfUE9MTElORxABEiAKHFRFTEVHUkFNX1VQREFURV9NT0RFX1dFQkhPT0sQAjLEAQoUU3lzdGVtU2V0dGluZ1NlcnZpY2USUgoQR2V0U3lzdGVtU2V0dGluZxIjLm1lbW9yaWEudjEuR2V0U3lzdGVtU2V0dGluZ1JlcXVlc3QaGS5tZW1vcmlhLnYxLlN5c3RlbVNldHRpbmcSWAoTVXBkYXRlU3lzdGVtU2V0dGluZxImLm1lbW9yaWEudjEuVXBkYXRlU3lzdGVtU2V0dGluZ1JlcXVlc3QaGS5tZW1vcmlhLnYxLlN5c3RlbVNldHRpbmdCOVo3Z2l0aHViLmNvbS9tZW1vcmlhLWFwcC9tZW1vcmlhL2dlbi9tZW1vcmlhL3YxO21lbW9yaWF2MWIGcHJvdG8z", [file_google_protobuf_field_mask]);
 
 /**
  * SystemSetting is the instance-wide configuration.
@@ -58,6 +58,15 @@ export type SystemSetting = Message<"memoria.v1.SystemSetting"> & {
    * @generated from field: string telegram_public_channel = 6;
    */
   telegramPublicChannel: string;
+
+  /**
+   * How the bot receives updates: POLLING (getUpdates, the default) or
+   * WEBHOOK (Telegram POSTs them to `<instance_url>/telegram/webhook`;
+   * needs an https `instance_url`).
+   *
+   * @generated from field: memoria.v1.TelegramUpdateMode telegram_update_mode = 5;
+   */
+  telegramUpdateMode: TelegramUpdateMode;
 };
 
 /**
@@ -97,7 +106,8 @@ export type UpdateSystemSettingRequest = Message<"memoria.v1.UpdateSystemSetting
 
   /**
    * Fields to change: `telegram_bot_token`, `instance_url`, `allow_sign_up`,
-   * `disallow_public_visibility`, `telegram_public_channel`.
+   * `disallow_public_visibility`, `telegram_public_channel`,
+   * `telegram_update_mode`.
    *
    * @generated from field: google.protobuf.FieldMask update_mask = 2;
    */
@@ -110,6 +120,41 @@ export type UpdateSystemSettingRequest = Message<"memoria.v1.UpdateSystemSetting
  */
 export const UpdateSystemSettingRequestSchema: GenMessage<UpdateSystemSettingRequest> = /*@__PURE__*/
   messageDesc(file_memoria_v1_system_setting_service, 2);
+
+/**
+ * TelegramUpdateMode is how the Telegram bot receives updates.
+ *
+ * @generated from enum memoria.v1.TelegramUpdateMode
+ */
+export enum TelegramUpdateMode {
+  /**
+   * Unset: polling.
+   *
+   * @generated from enum value: TELEGRAM_UPDATE_MODE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The bot long-polls getUpdates (works behind any firewall).
+   *
+   * @generated from enum value: TELEGRAM_UPDATE_MODE_POLLING = 1;
+   */
+  POLLING = 1,
+
+  /**
+   * Telegram POSTs updates to `<instance_url>/telegram/webhook` with a
+   * secret header; needs a public https `instance_url`.
+   *
+   * @generated from enum value: TELEGRAM_UPDATE_MODE_WEBHOOK = 2;
+   */
+  WEBHOOK = 2,
+}
+
+/**
+ * Describes the enum memoria.v1.TelegramUpdateMode.
+ */
+export const TelegramUpdateModeSchema: GenEnum<TelegramUpdateMode> = /*@__PURE__*/
+  enumDesc(file_memoria_v1_system_setting_service, 0);
 
 /**
  * SystemSettingService holds instance-wide settings (admin only).
