@@ -137,11 +137,7 @@ func (p *poller) poll(ctx context.Context, username string, transient, rejected,
 	}
 	transient.reset()
 	h := newBatchHandler(p)
-	// stall is why the last batch could not be stored ("" when fine); it
-	// stays the status until a batch is stored again, and its retries
-	// wait longer and longer however often getUpdates succeeds.
-	stall := ""
-	storage := &backoff{min: p.sup.opts.StallBackoff[0], max: p.sup.opts.StallBackoff[1]}
+	st := newStall(p, username)
 	for ctx.Err() == nil {
 		raw, err := p.getUpdates(ctx, offset)
 		if err != nil {
@@ -154,13 +150,13 @@ func (p *poller) poll(ctx context.Context, username string, transient, rejected,
 		transient.reset()
 		rejected.reset()
 		conflict.reset()
-		if stall != "" && len(raw) > 0 {
-			p.sup.status.set(rules.BotError, username, stall)
+		if st.stalled() && len(raw) > 0 {
+			p.sup.status.set(rules.BotError, username, st.why)
 		} else {
 			p.sup.status.set(rules.BotRunning, username, "")
 		}
 		if len(raw) == 0 {
-			stall = ""
+			st.why = "" // nothing waits to be stored
 			continue
 		}
 		next, err := h.handle(ctx, raw)
@@ -174,24 +170,12 @@ func (p *poller) poll(ctx context.Context, username string, transient, rejected,
 			offset = next
 		}
 		if err == nil {
-			if stall != "" {
-				p.log.Info("messages are being saved again")
-				p.sup.status.set(rules.BotRunning, username, "")
-			}
-			stall = ""
-			storage.reset()
+			st.stored()
 			continue
 		}
 		// Only a failure to store gets here (ctx ended, the disk is full,
 		// the database is failing, or a file kept failing to download).
-		if ctx.Err() != nil {
-			return
-		}
-		stall = stallStatus(err)
-		p.sup.status.set(rules.BotError, username, stall)
-		wait := storage.next()
-		p.log.Error("cannot store updates; retrying from the first one not stored", "err", err, "retry_in", wait.Round(time.Millisecond))
-		if sleep(ctx, wait) != nil {
+		if !st.failed(ctx, err) {
 			return
 		}
 	}

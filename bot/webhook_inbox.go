@@ -33,11 +33,9 @@ func (p *poller) consume(ctx context.Context, inbox Inbox, username string, unti
 	recheck := time.NewTicker(o.InboxRecheck)
 	defer recheck.Stop()
 	h := newBatchHandler(p)
-	// stall is why the last batch could not be stored ("" when fine), as
-	// in poll; unmarked are handled updates not yet marked done.
-	stall := ""
+	// unmarked are handled updates not yet marked done.
+	st := newStall(p, username)
 	var unmarked []int64
-	storage := &backoff{min: o.StallBackoff[0], max: o.StallBackoff[1]}
 	reads := &backoff{min: o.TransientBackoff[0], max: o.TransientBackoff[1]}
 	failing := false // the inbox could not be read or marked
 	problem := func(what string, err error) bool {
@@ -71,7 +69,7 @@ func (p *poller) consume(ctx context.Context, inbox Inbox, username string, unti
 			continue
 		}
 		reads.reset()
-		if failing && stall == "" {
+		if failing && !st.stalled() {
 			p.sup.status.set(rules.BotRunning, username, "")
 		}
 		failing = false
@@ -106,23 +104,11 @@ func (p *poller) consume(ctx context.Context, inbox Inbox, username string, unti
 			}
 		}
 		if err == nil {
-			if stall != "" {
-				p.log.Info("messages are being saved again")
-				p.sup.status.set(rules.BotRunning, username, "")
-			}
-			stall = ""
-			storage.reset()
+			st.stored()
 			continue
 		}
 		// Only a failure to store gets here (see poll).
-		if ctx.Err() != nil {
-			return false
-		}
-		stall = stallStatus(err)
-		p.sup.status.set(rules.BotError, username, stall)
-		wait := storage.next()
-		p.log.Error("cannot store updates; retrying from the first one not stored", "err", err, "retry_in", wait.Round(time.Millisecond))
-		if sleep(ctx, wait) != nil {
+		if !st.failed(ctx, err) {
 			return false
 		}
 	}
