@@ -1,8 +1,18 @@
 package server
 
 import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/memoria-app/memoria/rules"
+	"github.com/memoria-app/memoria/store"
 )
 
 func TestParseNetworks(t *testing.T) {
@@ -70,5 +80,57 @@ func TestAllowedPeer(t *testing.T) {
 				t.Fatalf("allowed(%q) = %v, want %v", tt.remote, got, tt.want)
 			}
 		})
+	}
+}
+
+// procedureRecorder is an RPCObserver that keeps each procedure it hears of.
+type procedureRecorder struct {
+	mu    sync.Mutex
+	procs map[string]bool
+}
+
+func (r *procedureRecorder) RPCFinished(procedure, _ string, _ time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.procs[procedure] = true
+}
+
+// TestRPCMetricsOnlyNameKnownProcedures: a client posting to made-up
+// procedure paths (of our services or of none) creates no series; only
+// the API's own procedures are reported.
+func TestRPCMetricsOnlyNameKnownProcedures(t *testing.T) {
+	dir := t.TempDir()
+	db, err := store.Open(context.Background(), dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	rl, err := rules.NewRules(db, dir, rules.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &procedureRecorder{procs: map[string]bool{}}
+	srv := httptest.NewServer(NewHandler(Deps{Rules: rl, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Metrics: Metrics{RPC: rec}}))
+	defer srv.Close()
+	const known = "/memoria.v1.AuthService/GetCurrentUser"
+	for _, path := range []string{
+		known,
+		"/memoria.v1.AuthService/NoSuchMethod-1",
+		"/memoria.v1.MemoService/x" + strings.Repeat("y", 100),
+		"/memoria.v1.NoSuchService/Get",
+		"/random.Service/Method",
+	} {
+		resp, err := http.Post(srv.URL+path, "application/json", strings.NewReader("{}"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.procs) != 1 || !rec.procs[known] {
+		t.Fatalf("procedures reported: %v; want only %s", rec.procs, known)
 	}
 }
