@@ -1,9 +1,7 @@
 package server
 
 import (
-	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,7 +10,6 @@ import (
 	"time"
 
 	"github.com/memoria-app/memoria/rules"
-	"github.com/memoria-app/memoria/store"
 )
 
 func TestParseNetworks(t *testing.T) {
@@ -99,18 +96,9 @@ func (r *procedureRecorder) RPCFinished(procedure, _ string, _ time.Duration) {
 // procedure paths (of our services or of none) creates no series; only
 // the API's own procedures are reported.
 func TestRPCMetricsOnlyNameKnownProcedures(t *testing.T) {
-	dir := t.TempDir()
-	db, err := store.Open(context.Background(), dir, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	rl, err := rules.NewRules(db, dir, rules.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rl, _ := newTestRules(t, rules.Config{})
 	rec := &procedureRecorder{procs: map[string]bool{}}
-	srv := httptest.NewServer(NewHandler(Deps{Rules: rl, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	srv := httptest.NewServer(NewHandler(Deps{Rules: rl, Log: discardLog(),
 		Metrics: Metrics{RPC: rec}}))
 	defer srv.Close()
 	const known = "/memoria.v1.AuthService/GetCurrentUser"
