@@ -221,11 +221,11 @@ func (r *Rules) OnThisDay(ctx context.Context, rec store.Recipient, now time.Tim
 	}
 	ranges := make([]store.TimeRange, 0, onThisDayYears)
 	for y := local.Year() - 1; y >= local.Year()-onThisDayYears; y-- {
-		from := time.Date(y, local.Month(), local.Day(), 0, 0, 0, 0, loc)
-		if from.Month() != local.Month() || from.Day() != local.Day() {
+		if d := time.Date(y, local.Month(), local.Day(), 12, 0, 0, 0, time.UTC); d.Day() != local.Day() {
 			continue // 29 February in a common year
 		}
-		ranges = append(ranges, store.TimeRange{From: from, To: time.Date(y, local.Month(), local.Day()+1, 0, 0, 0, 0, loc)})
+		ranges = append(ranges, store.TimeRange{From: dayStart(y, local.Month(), local.Day(), loc),
+			To: dayStart(y, local.Month(), local.Day()+1, loc)})
 	}
 	memos, err := r.db.MemosCreatedIn(ctx, rec.User.ID, ranges, MaxOnThisDay+1)
 	if err != nil || len(memos) == 0 {
@@ -244,6 +244,20 @@ func (r *Rules) OnThisDay(ctx context.Context, rec store.Recipient, now time.Tim
 	}
 	n.Memos = memos
 	return n, true, nil
+}
+
+// dayStart is the first instant of the date in loc: its midnight, or,
+// where a clock change skipped midnight (time.Date then answers an hour
+// of the day before), the moment the clocks jumped. day may overflow the
+// month (time.Date normalizes it).
+func dayStart(year int, month time.Month, day int, loc *time.Location) time.Time {
+	t := time.Date(year, month, day, 0, 0, 0, 0, loc)
+	want := time.Date(year, month, day, 0, 0, 0, 0, time.UTC)
+	if y, m, d := t.Date(); time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Before(want) {
+		_, next := t.ZoneBounds() // the jump over midnight
+		return next
+	}
+	return t
 }
 
 // AdminAlert claims an alert of cause at now — refused (nil) when one of

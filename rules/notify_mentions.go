@@ -20,18 +20,7 @@ func ExtractMentions(content string) []string {
 	}
 	var out []string
 	seen := map[string]bool{}
-	var fence string
-	for _, line := range strings.Split(content, "\n") {
-		if fence != "" {
-			if closesFence(line, fence) {
-				fence = ""
-			}
-			continue
-		}
-		if f := openingFence(line); f != "" {
-			fence = f
-			continue
-		}
+	for line := range proseLines(content) {
 		for _, name := range lineMentions(line) {
 			if !seen[name] && len(out) < maxMentions {
 				seen[name] = true

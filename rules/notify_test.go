@@ -290,3 +290,29 @@ func TestNotifySettingsValidation(t *testing.T) {
 		})
 	}
 }
+
+// TestOnThisDayWhereMidnightIsSkipped: in America/Sao_Paulo, 4 November
+// 2018 had no 00:00 (clocks went from 23:59:59 to 01:00), so the day
+// begins at 01:00. Its memos are still "on this day" a year later, and a
+// memo from the evening before is not.
+func TestOnThisDayWhereMidnightIsSkipped(t *testing.T) {
+	ctx := context.Background()
+	r := newTestRules(t, Config{})
+	u := notifyUser(t, r, "paulista", store.RoleUser, true, "America/Sao_Paulo")
+	loc := UserLocation("America/Sao_Paulo")
+	that := importMemo(t, r, u, "on the day", time.Date(2018, 11, 4, 10, 0, 0, 0, loc))
+	before := importMemo(t, r, u, "the evening before", time.Date(2018, 11, 3, 23, 30, 0, 0, loc))
+	s, _ := r.db.GetUserSettings(ctx, u.ID)
+	for _, c := range []struct {
+		now  time.Time
+		want store.Memo
+	}{
+		{time.Date(2019, 11, 3, 9, 30, 0, 0, loc), before}, // the 3rd lasted until 01:00 on the 4th
+		{time.Date(2019, 11, 4, 9, 30, 0, 0, loc), that},
+	} {
+		n, ok, err := r.OnThisDay(ctx, store.Recipient{User: u, Settings: s}, c.now)
+		if err != nil || !ok || len(n.Memos) != 1 || n.Memos[0].ID != c.want.ID {
+			t.Fatalf("%s: ok=%v memos=%+v %v; want only %q", c.now.Format(time.DateOnly), ok, n.Memos, err, c.want.Content)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"iter"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -17,18 +18,7 @@ const maxTagLen = 128
 func ExtractTags(content string) []string {
 	var tags []string
 	seen := map[string]bool{}
-	var fence string // the opening fence while inside a fenced block
-	for _, line := range strings.Split(content, "\n") {
-		if fence != "" {
-			if closesFence(line, fence) {
-				fence = ""
-			}
-			continue
-		}
-		if f := openingFence(line); f != "" {
-			fence = f
-			continue
-		}
+	for line := range proseLines(content) {
 		for _, t := range lineTags(line) {
 			if !seen[t] {
 				seen[t] = true
@@ -37,6 +27,29 @@ func ExtractTags(content string) []string {
 		}
 	}
 	return tags
+}
+
+// proseLines yields the lines of Markdown content that are outside fenced
+// code blocks (the fences themselves left out too).
+func proseLines(content string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		var fence string // the opening fence while inside a fenced block
+		for line := range strings.SplitSeq(content, "\n") {
+			if fence != "" {
+				if closesFence(line, fence) {
+					fence = ""
+				}
+				continue
+			}
+			if f := openingFence(line); f != "" {
+				fence = f
+				continue
+			}
+			if !yield(line) {
+				return
+			}
+		}
+	}
 }
 
 // openingFence returns the fence ("```", "~~~~", …) a line opens, if any:

@@ -1,37 +1,20 @@
 package server
 
 import (
-	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
 	"github.com/memoria-app/memoria/rules"
-	"github.com/memoria-app/memoria/store"
 )
 
 // TestHealthAndReadiness: /healthz answers 200 whatever the database does;
 // /readyz answers 200 while the database answers and 503 once it is
 // unreachable (the store closed under the running server).
 func TestHealthAndReadiness(t *testing.T) {
-	dir := t.TempDir()
-	db, err := store.Open(context.Background(), dir, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := false
-	t.Cleanup(func() {
-		if !closed {
-			db.Close()
-		}
-	})
-	rl, err := rules.NewRules(db, dir, rules.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(NewHandler(Deps{Rules: rl, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	rl, db := newTestRules(t, rules.Config{})
+	srv := httptest.NewServer(NewHandler(Deps{Rules: rl, Log: discardLog()}))
 	defer srv.Close()
 	get := func(path string) int {
 		t.Helper()
@@ -49,7 +32,7 @@ func TestHealthAndReadiness(t *testing.T) {
 		healthz, ready int
 	}{
 		{"database up", func() {}, 200, 200},
-		{"database closed", func() { db.Close(); closed = true }, 200, 503},
+		{"database closed", func() { db.Close() }, 200, 503},
 	}
 	for _, s := range steps {
 		s.fault()

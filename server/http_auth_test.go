@@ -1,16 +1,13 @@
 package server
 
 import (
-	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/memoria-app/memoria/rules"
-	"github.com/memoria-app/memoria/store"
 )
 
 // TestPlainHTTPAuthFailures: the plain-HTTP endpoints that take a
@@ -18,22 +15,8 @@ import (
 // reason, and a failure to check one (the database gone) 500 with no
 // internal detail, never 401 carrying the raw error.
 func TestPlainHTTPAuthFailures(t *testing.T) {
-	dir := t.TempDir()
-	db, err := store.Open(context.Background(), dir, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := false
-	t.Cleanup(func() {
-		if !closed {
-			db.Close()
-		}
-	})
-	rl, err := rules.NewRules(db, dir, rules.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(NewHandler(Deps{Rules: rl, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	rl, db := newTestRules(t, rules.Config{})
+	srv := httptest.NewServer(NewHandler(Deps{Rules: rl, Log: discardLog()}))
 	defer srv.Close()
 	steps := []struct {
 		name   string
@@ -42,7 +25,7 @@ func TestPlainHTTPAuthFailures(t *testing.T) {
 		body   string
 	}{
 		{"unknown token", func() {}, http.StatusUnauthorized, "not valid"},
-		{"database closed", func() { db.Close(); closed = true }, http.StatusInternalServerError, "internal error"},
+		{"database closed", func() { db.Close() }, http.StatusInternalServerError, "internal error"},
 	}
 	for _, s := range steps {
 		s.fault()

@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -14,7 +12,6 @@ import (
 
 	v1 "github.com/memoria-app/memoria/gen/memoria/v1"
 	"github.com/memoria-app/memoria/rules"
-	"github.com/memoria-app/memoria/store"
 )
 
 // testStreamProcedure is a server-streaming procedure that exists only in
@@ -27,23 +24,14 @@ const testStreamProcedure = "/memoria.v1.TestService/WatchMe"
 // that user; a session cookie sent from another site's page is refused.
 func TestStreamingProcedureAuth(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := store.Open(ctx, dir, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	rl, err := rules.NewRules(db, dir, rules.Config{BcryptCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rl, _ := newTestRules(t, rules.Config{BcryptCost: bcrypt.MinCost})
 	_, token, err := rl.SignUp(ctx, "alice", "correct horse battery")
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	var ran atomic.Int32
-	d := Deps{Rules: rl, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	d := Deps{Rules: rl, Log: discardLog()}
 	mux := http.NewServeMux()
 	mux.Handle(testStreamProcedure, connect.NewServerStreamHandler(testStreamProcedure,
 		func(ctx context.Context, _ *connect.Request[v1.GetCurrentUserRequest], s *connect.ServerStream[v1.User]) error {

@@ -1,8 +1,15 @@
 package server
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/memoria-app/memoria/rules"
 )
 
 func TestParseNetworks(t *testing.T) {
@@ -70,5 +77,48 @@ func TestAllowedPeer(t *testing.T) {
 				t.Fatalf("allowed(%q) = %v, want %v", tt.remote, got, tt.want)
 			}
 		})
+	}
+}
+
+// procedureRecorder is an RPCObserver that keeps each procedure it hears of.
+type procedureRecorder struct {
+	mu    sync.Mutex
+	procs map[string]bool
+}
+
+func (r *procedureRecorder) RPCFinished(procedure, _ string, _ time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.procs[procedure] = true
+}
+
+// TestRPCMetricsOnlyNameKnownProcedures: a client posting to made-up
+// procedure paths (of our services or of none) creates no series; only
+// the API's own procedures are reported.
+func TestRPCMetricsOnlyNameKnownProcedures(t *testing.T) {
+	rl, _ := newTestRules(t, rules.Config{})
+	rec := &procedureRecorder{procs: map[string]bool{}}
+	srv := httptest.NewServer(NewHandler(Deps{Rules: rl, Log: discardLog(),
+		Metrics: Metrics{RPC: rec}}))
+	defer srv.Close()
+	const known = "/memoria.v1.AuthService/GetCurrentUser"
+	for _, path := range []string{
+		known,
+		"/memoria.v1.AuthService/NoSuchMethod-1",
+		"/memoria.v1.MemoService/x" + strings.Repeat("y", 100),
+		"/memoria.v1.NoSuchService/Get",
+		"/random.Service/Method",
+	} {
+		resp, err := http.Post(srv.URL+path, "application/json", strings.NewReader("{}"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.procs) != 1 || !rec.procs[known] {
+		t.Fatalf("procedures reported: %v; want only %s", rec.procs, known)
 	}
 }

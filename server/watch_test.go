@@ -15,23 +15,13 @@ import (
 	v1 "github.com/memoria-app/memoria/gen/memoria/v1"
 	"github.com/memoria-app/memoria/gen/memoria/v1/memoriav1connect"
 	"github.com/memoria-app/memoria/rules"
-	"github.com/memoria-app/memoria/store"
 )
 
 // TestWatchMemosKeepAliveOutlivesServerTimeouts: a silent stream gets a
 // keep-alive every keepAlive, and lives on past the server's read and
 // write timeouts (which bound ordinary calls), over HTTP/1.1 and h2c.
 func TestWatchMemosKeepAliveOutlivesServerTimeouts(t *testing.T) {
-	dir := t.TempDir()
-	db, err := store.Open(context.Background(), dir, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	r, err := rules.NewRules(db, dir, rules.Config{BcryptCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, _ := newTestRules(t, rules.Config{BcryptCost: bcrypt.MinCost})
 	_, token, err := r.SignUp(context.Background(), "admin", "correct horse battery")
 	if err != nil {
 		t.Fatal(err)

@@ -177,6 +177,7 @@ type ExternalEdit struct {
 // memo event: updated
 func (db *DB) ApplyExternalEdit(ctx context.Context, e ExternalEdit) (Memo, error) {
 	var out Memo
+	events := db.memoChanges()
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		var ref externalMessageRow
 		if err := tx.Take(&ref, "key = ?", e.Key).Error; err != nil {
@@ -208,8 +209,12 @@ func (db *DB) ApplyExternalEdit(ctx context.Context, e ExternalEdit) (Memo, erro
 			return err
 		}
 		out = row.toMemo()
-		return loadResources(tx, []*Memo{&out})
+		if err := loadResources(tx, []*Memo{&out}); err != nil {
+			return err
+		}
+		return events.stage(tx, MemoEvent{Type: MemoUpdated, Memo: out, PrevVisibility: out.Visibility})
 	})
+	events.settle(err)
 	return out, translate(err)
 }
 

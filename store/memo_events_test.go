@@ -330,3 +330,36 @@ func noErr(tb testing.TB, err error) {
 		tb.Fatal(err)
 	}
 }
+
+// TestMemoEventsForExternalEdits: an edited chat message that rewrites its
+// memo is a change like any other: the feed publishes it, and a mention it
+// adds reaches the notification outbox.
+func TestMemoEventsForExternalEdits(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	u := mustUser(t, db, "u")
+	res, err := db.Ingest(ctx, store.Ingest{
+		Key:          "tg:1",
+		Memo:         &store.Memo{CreatorID: u.ID, Content: "hello", Visibility: store.VisibilityProtected, Source: store.SourceTelegram},
+		Messages:     []store.ExternalMessage{{Key: "msg:1", Kind: store.MessageOrigin, Part: "hello"}},
+		TrackContent: true,
+	})
+	noErr(t, err)
+	sub := db.SubscribeMemoEvents(ctx, 0)
+	_, err = db.ApplyExternalEdit(ctx, store.ExternalEdit{Key: "msg:1", Expect: "hello", Content: "hello @bob", Part: "hello @bob"})
+	noErr(t, err)
+	got := drain(t, sub, 1)
+	if want := fmt.Sprintf(`updated %d "hello @bob" res=0 prev=protected`, res.Memo.ID); got[0] != want {
+		t.Fatalf("event %q, want %q", got[0], want)
+	}
+	outbox, err := db.NotifyOutbox(ctx, 10)
+	noErr(t, err)
+	if len(outbox) != 1 || outbox[0].MemoID != res.Memo.ID {
+		t.Fatalf("outbox after the edit = %+v, want memo %d", outbox, res.Memo.ID)
+	}
+	// A refused edit (the memo changed elsewhere) publishes nothing.
+	if _, err := db.ApplyExternalEdit(ctx, store.ExternalEdit{Key: "msg:1", Expect: "hello", Content: "stale", Part: "stale"}); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("stale edit: %v, want ErrConflict", err)
+	}
+	assertNoEvent(t, sub)
+}

@@ -43,7 +43,6 @@ type DB struct {
 	writesRun atomic.Uint64 // writes that reached the writer
 	commits   atomic.Uint64 // committed transactions; a group's seq
 	syncs     atomic.Uint64 // completed syncs
-	synced    atomic.Uint64 // the highest seq covered by a completed sync
 
 	memoEvents memoEventFeed // committed memo changes (memo_events.go)
 	observer   WriteObserver // never nil (see observer.go)

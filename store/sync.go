@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
@@ -41,13 +42,9 @@ func (db *DB) syncer() {
 		db.syncing.Store(true)
 		// Every group in the batch committed before this point, so a sync
 		// that starts now covers all of them.
-		var through uint64
-		for _, g := range batch {
-			through = max(through, g.seq)
-		}
 		var err error
-		if through > 0 {
-			err = db.syncThrough(through)
+		if slices.ContainsFunc(batch, func(g groupOutcome) bool { return g.seq > 0 }) {
+			err = db.syncCommitted()
 		}
 		// Idle before answering: a caller's next write may then start a
 		// group of its own at once (see runTx's lone-write case).
@@ -68,11 +65,11 @@ func (db *DB) syncer() {
 	}
 }
 
-// syncThrough makes every commit up to sequence number through durable.
-// A failed sync halts writes: after a failed fsync the kernel may have
-// dropped the dirty pages or marked them clean, so a later sync that
-// succeeds proves nothing about them.
-func (db *DB) syncThrough(through uint64) error {
+// syncCommitted makes every commit so far durable. A failed sync halts
+// writes: after a failed fsync the kernel may have dropped the dirty
+// pages or marked them clean, so a later sync that succeeds proves
+// nothing about them.
+func (db *DB) syncCommitted() error {
 	if p := db.syncErr.Load(); p != nil {
 		return *p
 	}
@@ -85,7 +82,6 @@ func (db *DB) syncThrough(through uint64) error {
 	}
 	db.observer.Synced(time.Since(start))
 	db.syncs.Add(1)
-	db.synced.Store(through)
 	return nil
 }
 
