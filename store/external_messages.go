@@ -177,6 +177,7 @@ type ExternalEdit struct {
 // memo event: updated
 func (db *DB) ApplyExternalEdit(ctx context.Context, e ExternalEdit) (Memo, error) {
 	var out Memo
+	defer db.prepareSearch(e.Content)()
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		var ref externalMessageRow
 		if err := tx.Take(&ref, "key = ?", e.Key).Error; err != nil {

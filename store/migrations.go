@@ -45,11 +45,14 @@ var migrations = []migration{
 		return nil
 	}},
 	{3, "full-text search index", func(tx *gorm.DB) error {
-		return fullTextFor(tx).create(tx.Statement.Context, tx, slog.Default())
+		return createSearchV3(tx.Statement.Context, tx, slog.Default())
 	}},
 	{4, "telegram chat: link codes, message map, confirmation style, tag", migrateChat},
 	{5, "import map", func(tx *gorm.DB) error {
 		return tx.Migrator().CreateTable(&importMapRow{})
+	}},
+	{7, "search index: additions queued and applied once per transaction", func(tx *gorm.DB) error {
+		return fullTextFor(tx).create(tx.Statement.Context, tx, slog.Default())
 	}},
 }
 
@@ -91,6 +94,11 @@ func migrate(ctx context.Context, db *gorm.DB) error {
 		err := db.Transaction(func(tx *gorm.DB) error {
 			if err := m.up(tx); err != nil {
 				return err
+			}
+			if m.version >= 7 { // memos a migration writes are indexed in its transaction
+				if err := fullTextFor(tx).flush(tx, searchBody); err != nil {
+					return err
+				}
 			}
 			return tx.Create(&schemaMigrationRow{Version: m.version, Name: m.name, AppliedAt: time.Now().Unix()}).Error
 		})

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"unicode/utf8"
 
@@ -178,6 +179,22 @@ type fullTextIndex interface {
 	match(tx *gorm.DB, units []searchUnit) *gorm.DB
 	// check verifies that the index holds exactly the memos' current text.
 	check(tx *gorm.DB) error
+	// flush completes the index upkeep of the open write transaction
+	// (body gives a content's tokens: searchBody, or prepared); the writer
+	// calls it once, just before COMMIT.
+	flush(tx *gorm.DB, body func(content string) string) error
+}
+
+// commit completes the search index's upkeep of the writer's open
+// transaction and commits it. (Only a test opens a store whose schema
+// stops before the index.)
+func (db *DB) commit() error {
+	if db.searchQueue {
+		if err := fullTextFor(db.wconn).flush(db.wconn, db.searchBodies.body); err != nil {
+			return fmt.Errorf("search index: %w", err)
+		}
+	}
+	return db.control("COMMIT")
 }
 
 // CheckSearchIndex verifies that the full-text index agrees exactly with

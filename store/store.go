@@ -48,6 +48,9 @@ type DB struct {
 	memoEvents memoEventFeed // committed memo changes (memo_events.go)
 
 	hooks testHooks
+
+	searchQueue  bool          // the schema has the search index's queue (search.go: commit)
+	searchBodies *searchBodies // index tokens prepared by callers (search_prepare.go)
 }
 
 // testHooks let tests inject faults; all nil in production.
@@ -135,6 +138,7 @@ func open(ctx context.Context, writeD, readD gorm.Dialector, opts Options) (*DB,
 		wsql.Close()
 		return nil, err
 	}
+	searchQueue := w.Migrator().HasTable("memo_search_queue")
 	r, err := gorm.Open(readD, cfg())
 	if err != nil {
 		wsql.Close()
@@ -159,6 +163,7 @@ func open(ctx context.Context, writeD, readD gorm.Dialector, opts Options) (*DB,
 	db := &DB{write: w, read: r, wconn: wconn, conn: conn, feed: newSettingsFeed(),
 		writes: make(chan *writeReq, maxGroup), toSync: make(chan groupOutcome, 16), syncIdle: make(chan struct{}, 1), done: make(chan struct{})}
 	db.memoEvents = newLocalMemoFeed()
+	db.searchQueue, db.searchBodies = searchQueue, newSearchBodies()
 	return db, nil
 }
 
