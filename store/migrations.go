@@ -95,18 +95,13 @@ func migrate(ctx context.Context, db *gorm.DB) error {
 			if err := m.up(tx); err != nil {
 				return err
 			}
-			if m.version >= 7 { // memos a migration writes are indexed in its transaction
-				if err := fullTextFor(tx).flush(tx, searchBody); err != nil {
-					return err
-				}
-			}
 			return tx.Create(&schemaMigrationRow{Version: m.version, Name: m.name, AppliedAt: time.Now().Unix()}).Error
 		})
 		if err != nil {
 			return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
 		}
 	}
-	return nil
+	return indexQueuedMemos(db) // search.go
 }
 
 // SchemaVersion reports the newest applied migration.

@@ -197,6 +197,20 @@ func (db *DB) commit() error {
 	return db.control("COMMIT")
 }
 
+// indexQueuedMemos indexes memos committed without the writer (by a
+// migration, or a sqlite3 shell: the triggers queue them, and only the
+// writer flushes the queue); Open runs it before serving.
+func indexQueuedMemos(db *gorm.DB) error {
+	if !db.Migrator().HasTable("memo_search_queue") {
+		return nil
+	}
+	err := db.Transaction(func(tx *gorm.DB) error { return fullTextFor(tx).flush(tx, searchBody) })
+	if err != nil {
+		return fmt.Errorf("index queued memos: %w", err)
+	}
+	return nil
+}
+
 // CheckSearchIndex verifies that the full-text index agrees exactly with
 // the stored memos (for tests and for an operator who suspects damage).
 func (db *DB) CheckSearchIndex(ctx context.Context) error {

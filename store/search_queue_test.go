@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -224,6 +225,44 @@ func TestIndexFlushFailureFailsTheTransaction(t *testing.T) {
 	}
 	if searchCount(t, db, "grebe") != 0 {
 		t.Fatal("found after rollback")
+	}
+	if err := db.CheckSearchIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMemosWrittenOutsideTheStoreAreIndexedAtOpen: a memo inserted by
+// another program (a sqlite3 shell) is queued by the trigger but not
+// indexed; CheckSearchIndex says so, and the next Open indexes it.
+func TestMemosWrittenOutsideTheStoreAreIndexedAtOpen(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "data")
+	db, err := Open(ctx, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := User{Username: "u", PasswordHash: "x", Role: RoleUser}
+	if err := db.CreateUser(ctx, &u, nil); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite3", filepath.Join(dir, "memoria.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec("INSERT INTO memos (creator_id, content, visibility, pinned, tags, source, created_at, updated_at) VALUES (?, 'shell wrote this dunlin', 'private', 0, '', 'api', 1, 1)", u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CheckSearchIndex(ctx); err == nil {
+		t.Fatal("a queued, unindexed memo passed the check")
+	}
+	db.Close()
+	if db, err = Open(ctx, dir, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if n := searchCount(t, db, "dunlin"); n != 1 {
+		t.Fatalf("after reopening: %d hits, want 1", n)
 	}
 	if err := db.CheckSearchIndex(ctx); err != nil {
 		t.Fatal(err)
