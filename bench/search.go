@@ -256,9 +256,12 @@ func dropSearchTriggers(path string) error {
 		return err
 	}
 	defer db.Close()
-	for _, t := range []string{"memo_search_insert", "memo_search_unindex", "memo_search_reindex", "memo_search_delete"} {
-		if _, err := db.Exec("DROP TRIGGER " + t); err != nil {
-			return fmt.Errorf("drop %s: %w", t, err)
+	// Without its triggers and queue the store does no index work at all
+	// (it neither prepares tokens nor flushes a queue).
+	for _, stmt := range []string{"DROP TRIGGER memo_search_insert", "DROP TRIGGER memo_search_unindex",
+		"DROP TRIGGER memo_search_reindex", "DROP TRIGGER memo_search_delete", "DROP TABLE memo_search_queue"} {
+		if _, err := db.Exec(stmt); err != nil {
+			return fmt.Errorf("%s: %w", stmt, err)
 		}
 	}
 	return nil

@@ -177,6 +177,7 @@ type ExternalEdit struct {
 // memo event: updated
 func (db *DB) ApplyExternalEdit(ctx context.Context, e ExternalEdit) (Memo, error) {
 	var out Memo
+	defer db.prepareSearch(e.Content)()
 	events := db.memoChanges()
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		var ref externalMessageRow

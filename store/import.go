@@ -83,6 +83,7 @@ func (db *DB) ImportUser(ctx context.Context, key string, u *User, s UserSetting
 // transaction. When key was imported already nothing changes (created =
 // false) and m is left as it is.
 func (db *DB) ImportMemo(ctx context.Context, key string, m *Memo, resources []Resource) (created bool, err error) {
+	defer db.prepareSearch(m.Content)()
 	err = db.tx(ctx, func(tx *gorm.DB) error {
 		var seen importMapRow
 		if err := tx.Take(&seen, "key = ?", key).Error; err == nil {

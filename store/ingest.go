@@ -47,6 +47,7 @@ type IngestResult struct {
 // Ingest applies in exactly once; see Ingest.
 func (db *DB) Ingest(ctx context.Context, in Ingest) (IngestResult, error) {
 	var out IngestResult
+	defer db.prepareSearch(ingestContents([]Ingest{in})...)()
 	events := db.memoChanges()
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		var err error
@@ -82,6 +83,7 @@ func ingestEvents(results []IngestResult, errs []error) []MemoEvent {
 func (db *DB) IngestMany(ctx context.Context, ins []Ingest) ([]IngestResult, []error) {
 	results := make([]IngestResult, len(ins))
 	errs := make([]error, len(ins))
+	defer db.prepareSearch(ingestContents(ins)...)()
 	events := db.memoChanges()
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		for i, in := range ins {
@@ -274,4 +276,16 @@ func (db *DB) PruneIngested(ctx context.Context, cutoff time.Time) (keys, groups
 		}
 	}
 	return keys, groups, nil
+}
+
+// ingestContents are the contents ingests write as they are (appends
+// compute theirs in the transaction), for prepareSearch.
+func ingestContents(ins []Ingest) []string {
+	var out []string
+	for _, in := range ins {
+		if in.Memo != nil && in.AppendTo == 0 {
+			out = append(out, in.Memo.Content)
+		}
+	}
+	return out
 }

@@ -109,6 +109,7 @@ func attach(tx *gorm.DB, m *Memo, ids []int64, start int) error {
 // CreateMemo inserts m and attaches the given resources in order. m.ID and
 // the times are set on success.
 func (db *DB) CreateMemo(ctx context.Context, m *Memo, resourceIDs []int64) error {
+	defer db.prepareSearch(m.Content)()
 	events := db.memoChanges()
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		if err := insertMemo(tx, m); err != nil {
@@ -221,6 +222,9 @@ func loadResources(tx *gorm.DB, memos []*Memo) error {
 // UpdateMemo applies upd to the memo with id and returns the result.
 func (db *DB) UpdateMemo(ctx context.Context, id int64, upd MemoUpdate) (Memo, error) {
 	var out Memo
+	if upd.Content != nil {
+		defer db.prepareSearch(*upd.Content)()
+	}
 	events := db.memoChanges()
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		var row memoRow

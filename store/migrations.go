@@ -45,13 +45,16 @@ var migrations = []migration{
 		return nil
 	}},
 	{3, "full-text search index", func(tx *gorm.DB) error {
-		return fullTextFor(tx).create(tx.Statement.Context, tx, slog.Default())
+		return createSearchV3(tx.Statement.Context, tx, slog.Default())
 	}},
 	{4, "telegram chat: link codes, message map, confirmation style, tag", migrateChat},
 	{5, "import map", func(tx *gorm.DB) error {
 		return tx.Migrator().CreateTable(&importMapRow{})
 	}},
 	{6, "notifications: settings, outbox, claims, marks", migrateNotify},
+	{7, "search index: additions queued and applied once per transaction", func(tx *gorm.DB) error {
+		return fullTextFor(tx).create(tx.Statement.Context, tx, slog.Default())
+	}},
 	{8, "telegram webhook inbox", migrateTelegramInbox},
 }
 
@@ -100,7 +103,7 @@ func migrate(ctx context.Context, db *gorm.DB) error {
 			return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
 		}
 	}
-	return nil
+	return indexQueuedMemos(db) // search.go
 }
 
 // SchemaVersion reports the newest applied migration.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"unicode/utf8"
 
@@ -178,6 +179,36 @@ type fullTextIndex interface {
 	match(tx *gorm.DB, units []searchUnit) *gorm.DB
 	// check verifies that the index holds exactly the memos' current text.
 	check(tx *gorm.DB) error
+	// flush completes the index upkeep of the open write transaction
+	// (body gives a content's tokens: searchBody, or prepared); the writer
+	// calls it once, just before COMMIT.
+	flush(tx *gorm.DB, body func(content string) string) error
+}
+
+// commit completes the search index's upkeep of the writer's open
+// transaction and commits it. (Only a test opens a store whose schema
+// stops before the index.)
+func (db *DB) commit() error {
+	if db.searchQueue {
+		if err := fullTextFor(db.wconn).flush(db.wconn, db.searchBodies.body); err != nil {
+			return fmt.Errorf("search index: %w", err)
+		}
+	}
+	return db.control("COMMIT")
+}
+
+// indexQueuedMemos indexes memos committed without the writer (by a
+// migration, or a sqlite3 shell: the triggers queue them, and only the
+// writer flushes the queue); Open runs it before serving.
+func indexQueuedMemos(db *gorm.DB) error {
+	if !db.Migrator().HasTable("memo_search_queue") {
+		return nil
+	}
+	err := db.Transaction(func(tx *gorm.DB) error { return fullTextFor(tx).flush(tx, searchBody) })
+	if err != nil {
+		return fmt.Errorf("index queued memos: %w", err)
+	}
+	return nil
 }
 
 // CheckSearchIndex verifies that the full-text index agrees exactly with

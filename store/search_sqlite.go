@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 
@@ -91,23 +92,48 @@ type sqliteFTS struct{}
 // memos.content, so the text is not stored twice. FTS4 reads the view
 // when it removes a row (to know which tokens to drop), hence the BEFORE
 // triggers for deletes and updates; and any change to searchBody (or what
-// it calls) needs a migration that runs FTS's 'rebuild' command.
+// it calls) needs a migration that rebuilds the index.
+//
+// Additions go through a queue: FTS4 writes its pending terms out as a
+// new segment at every savepoint and at the start of every statement
+// that runs a trigger, so a trigger inserting into FTS made one segment
+// (and, every 16 segments, a merge) per memo. The triggers only record
+// the memo's id in memo_search_queue, and the writer, once per
+// transaction just before COMMIT, moves the queued memos into FTS with a
+// single statement (flush): one segment per group of writes, still in
+// the same transaction as the memo writes. memo_search_queue is therefore
+// empty in every committed state. The tokens come from the writer's
+// caller when it prepared them (search_prepare.go), so the writer only
+// copies them. Removals stay immediate (FTS must read the old text
+// through the view before it changes); a memo still in the queue is not
+// in FTS yet, so it is only dropped from the queue (removing it from FTS
+// would tokenize its text for nothing).
 var sqliteSearchSchema = []string{
 	`CREATE VIEW memo_search_source AS
   SELECT id AS rowid, memoria_search_body(content) AS body FROM memos`,
 	`CREATE VIRTUAL TABLE memo_search USING fts4(content="memo_search_source", body, tokenize=simple)`,
+	`CREATE TABLE memo_search_queue (docid INTEGER PRIMARY KEY)`,
 	`CREATE TRIGGER memo_search_insert AFTER INSERT ON memos BEGIN
-  INSERT INTO memo_search(docid, body) VALUES (new.id, memoria_search_body(new.content));
+  INSERT INTO memo_search_queue(docid) VALUES (new.id);
 END`,
-	`CREATE TRIGGER memo_search_unindex BEFORE UPDATE OF content ON memos WHEN old.content IS NOT new.content BEGIN
+	`CREATE TRIGGER memo_search_unindex BEFORE UPDATE OF content ON memos
+  WHEN old.content IS NOT new.content AND NOT EXISTS (SELECT 1 FROM memo_search_queue WHERE docid = old.id) BEGIN
   DELETE FROM memo_search WHERE docid = old.id;
 END`,
 	`CREATE TRIGGER memo_search_reindex AFTER UPDATE OF content ON memos WHEN old.content IS NOT new.content BEGIN
-  INSERT INTO memo_search(docid, body) VALUES (new.id, memoria_search_body(new.content));
+  INSERT OR IGNORE INTO memo_search_queue(docid) VALUES (new.id);
 END`,
 	`CREATE TRIGGER memo_search_delete BEFORE DELETE ON memos BEGIN
-  DELETE FROM memo_search WHERE docid = old.id;
+  DELETE FROM memo_search WHERE docid = old.id AND NOT EXISTS (SELECT 1 FROM memo_search_queue WHERE docid = old.id);
+  DELETE FROM memo_search_queue WHERE docid = old.id;
 END`,
+}
+
+// sqliteSearchV3Objects are what migration 3 made, dropped by migration 7.
+var sqliteSearchV3Objects = []string{
+	"DROP TRIGGER IF EXISTS memo_search_insert", "DROP TRIGGER IF EXISTS memo_search_unindex",
+	"DROP TRIGGER IF EXISTS memo_search_reindex", "DROP TRIGGER IF EXISTS memo_search_delete",
+	"DROP TABLE IF EXISTS memo_search", "DROP VIEW IF EXISTS memo_search_source",
 }
 
 // backfillChunk is how many memos the migration indexes per statement
@@ -115,7 +141,7 @@ END`,
 const backfillChunk = 10000
 
 func (sqliteFTS) create(ctx context.Context, tx *gorm.DB, log *slog.Logger) error {
-	for _, stmt := range sqliteSearchSchema {
+	for _, stmt := range append(slices.Clone(sqliteSearchV3Objects), sqliteSearchSchema...) {
 		if err := tx.Exec(stmt).Error; err != nil {
 			return err
 		}
@@ -151,6 +177,63 @@ func (sqliteFTS) create(ctx context.Context, tx *gorm.DB, log *slog.Logger) erro
 	return tx.Exec("INSERT INTO memo_search(memo_search) VALUES ('optimize')").Error
 }
 
+// flush moves the queued memos into FTS (see sqliteSearchSchema) with as
+// few INSERT statements as possible and no savepoint between them, so FTS
+// writes one segment for them all at COMMIT.
+func (sqliteFTS) flush(tx *gorm.DB, body func(content string) string) error {
+	ctx := context.Background()
+	pool := tx.Statement.ConnPool
+	rows, err := pool.QueryContext(ctx, "SELECT q.docid, m.content FROM memo_search_queue q CROSS JOIN memos m ON m.id = q.docid")
+	if err != nil {
+		return err
+	}
+	var args []any
+	for rows.Next() {
+		var id int64
+		var content string
+		if err := rows.Scan(&id, &content); err != nil {
+			rows.Close()
+			return err
+		}
+		args = append(args, id, body(content))
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(args) == 0 {
+		return nil
+	}
+	// Statements of power-of-two sizes: a handful of distinct prepared
+	// statements serve every group size.
+	for n := len(args) / 2; n > 0; {
+		k := 1
+		for k*2 <= n && k < 64 {
+			k *= 2
+		}
+		if _, err := pool.ExecContext(ctx, sqliteIndexInsert(k), args[:2*k]...); err != nil {
+			return err
+		}
+		args, n = args[2*k:], n-k
+	}
+	_, err = pool.ExecContext(ctx, "DELETE FROM memo_search_queue")
+	return err
+}
+
+var sqliteIndexInserts sync.Map // int → string
+
+// sqliteIndexInsert is the INSERT of n rows into memo_search.
+func sqliteIndexInsert(n int) string {
+	if s, ok := sqliteIndexInserts.Load(n); ok {
+		return s.(string)
+	}
+	s := "INSERT INTO memo_search(docid, body) VALUES " + strings.TrimSuffix(strings.Repeat("(?, ?),", n), ",")
+	sqliteIndexInserts.Store(n, s)
+	return s
+}
+
 func (sqliteFTS) match(tx *gorm.DB, units []searchUnit) *gorm.DB {
 	// LIMIT -1 keeps SQLite from flattening the subquery, so each row is
 	// ranked once; CROSS JOIN makes the index drive the join.
@@ -161,6 +244,13 @@ func (sqliteFTS) match(tx *gorm.DB, units []searchUnit) *gorm.DB {
 // check runs FTS4's integrity-check, which re-derives every memo's tokens
 // through memo_search_source and compares them with the index.
 func (sqliteFTS) check(tx *gorm.DB) error {
+	var queued int64
+	if err := tx.Raw("SELECT COUNT(*) FROM memo_search_queue").Scan(&queued).Error; err != nil {
+		return err
+	}
+	if queued > 0 {
+		return fmt.Errorf("%d memos were committed without being indexed (memo_search_queue is not empty)", queued)
+	}
 	return tx.Exec("INSERT INTO memo_search(memo_search) VALUES ('integrity-check')").Error
 }
 

@@ -311,14 +311,16 @@ func TestSearchMigrationIndexesExistingMemos(t *testing.T) {
 		mustMemo(t, db, u.ID, fmt.Sprintf("old memo %d about ibis", i), false)
 	}
 	db.Close()
-	// Make the database look as it did before version 3.
+	// Make the database look as it did before version 3 (migrations 3
+	// and 7 then run again).
 	raw, err := sql.Open("sqlite3", filepath.Join(dir, "memoria.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range []string{
 		"DROP TRIGGER memo_search_insert", "DROP TRIGGER memo_search_unindex", "DROP TRIGGER memo_search_reindex",
-		"DROP TRIGGER memo_search_delete", "DROP TABLE memo_search", "DROP VIEW memo_search_source", "DELETE FROM schema_migrations WHERE version = 3",
+		"DROP TRIGGER memo_search_delete", "DROP TABLE memo_search", "DROP VIEW memo_search_source", "DROP TABLE memo_search_queue",
+		"DELETE FROM schema_migrations WHERE version IN (3, 7)",
 	} {
 		if _, err := raw.Exec(s); err != nil {
 			t.Fatalf("%s: %v", s, err)

@@ -49,6 +49,9 @@ type DB struct {
 	inbox      inboxSignal   // wakes the webhook inbox's consumer (telegram_inbox.go)
 
 	hooks testHooks
+
+	searchQueue  bool          // the schema has the search index's queue (search.go: commit)
+	searchBodies *searchBodies // index tokens prepared by callers (search_prepare.go)
 }
 
 // testHooks let tests inject faults; all nil in production.
@@ -138,6 +141,7 @@ func open(ctx context.Context, writeD, readD gorm.Dialector, opts Options) (*DB,
 		wsql.Close()
 		return nil, err
 	}
+	searchQueue := w.Migrator().HasTable("memo_search_queue")
 	r, err := gorm.Open(readD, cfg())
 	if err != nil {
 		wsql.Close()
@@ -166,6 +170,7 @@ func open(ctx context.Context, writeD, readD gorm.Dialector, opts Options) (*DB,
 	if db.observer == nil {
 		db.observer = nopObserver{}
 	}
+	db.searchQueue, db.searchBodies = searchQueue, newSearchBodies()
 	return db, nil
 }
 

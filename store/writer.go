@@ -217,7 +217,7 @@ func (db *DB) runTx(out *groupOutcome, idx []int, extend bool) bool {
 	if faultErr != nil {
 		return db.recover(out, idx, fault, faultErr, extend)
 	}
-	if err := db.control("COMMIT"); err != nil {
+	if err := db.commit(); err != nil { // search.go
 		err = fmt.Errorf("commit: %w", translate(err))
 		if rerr := db.rollback(); rerr != nil {
 			err = rerr
