@@ -122,3 +122,30 @@ func TestObserveDownloadKinds(t *testing.T) {
 		})
 	}
 }
+
+// TestSenderBoundsTheWholeQueue: replies to many chats (a flood of
+// unlinked senders) stop queueing at maxQueued, each one counted as
+// dropped; a sent reply makes room again.
+func TestSenderBoundsTheWholeQueue(t *testing.T) {
+	rec := &recorder{}
+	s := newSender(&poller{sup: &Supervisor{opts: Options{Observer: rec}}})
+	for i := range maxQueued + 5 {
+		s.enqueue(outMessage{chatID: int64(i + 1), text: "your id is …"})
+	}
+	if s.queued != maxQueued {
+		t.Fatalf("queued = %d, want %d", s.queued, maxQueued)
+	}
+	if got := rec.count("dropped:" + DropQueueFull); got != 5 {
+		t.Errorf("dropped(queue_full) = %d, want 5", got)
+	}
+	if _, ok := s.q[int64(maxQueued+1)]; ok {
+		t.Error("a reply over the bound was queued")
+	}
+	if _, ok := s.pop(1); !ok {
+		t.Fatal("pop found nothing")
+	}
+	s.enqueue(outMessage{chatID: int64(maxQueued + 1), text: "now it fits"})
+	if len(s.q[int64(maxQueued+1)]) != 1 || s.queued != maxQueued {
+		t.Errorf("after a pop: chat queue %d, total %d; want 1 and %d", len(s.q[int64(maxQueued+1)]), s.queued, maxQueued)
+	}
+}

@@ -31,15 +31,22 @@ type outMessage struct {
 // are dropped (consecutive confirmations merge into one entry anyway).
 const maxQueuedPerChat = 100
 
+// maxQueued bounds the replies queued over all chats, so that a flood from
+// many accounts (each unlinked sender gets a reply) cannot grow the queue
+// without end; beyond it new replies are dropped. At 30 messages a second
+// it is over five minutes of sending.
+const maxQueued = 10000
+
 // sender delivers replies within Telegram's limits — about one message a
 // second per chat and 30 a second overall — and honours 429 retry_after.
 // enqueue never blocks, so replies never slow ingestion down.
 type sender struct {
-	p    *poller
-	mu   sync.Mutex
-	q    map[int64][]outMessage
-	next map[int64]time.Time // earliest next send per chat
-	wake chan struct{}
+	p      *poller
+	mu     sync.Mutex
+	q      map[int64][]outMessage
+	queued int                 // entries in q, over all chats
+	next   map[int64]time.Time // earliest next send per chat
+	wake   chan struct{}
 }
 
 func newSender(p *poller) *sender {
@@ -54,10 +61,17 @@ func (s *sender) enqueue(m outMessage) {
 		last.memos = append(last.memos, m.memos...)
 		last.replyTo = m.replyTo
 	} else {
+		if s.queued >= maxQueued {
+			s.mu.Unlock()
+			s.obs().ReplyDropped(DropQueueFull) // counted, not logged: a flood would flood the log
+			return
+		}
 		q = append(q, m)
+		s.queued++
 		if len(q) > maxQueuedPerChat {
 			s.obs().ReplyDropped(DropQueueFull)
 			q = q[len(q)-maxQueuedPerChat:]
+			s.queued--
 		}
 	}
 	s.q[m.chatID] = q
@@ -101,6 +115,7 @@ func (s *sender) pop(chat int64) (outMessage, bool) {
 	}
 	m := q[0]
 	s.q[chat] = q[1:]
+	s.queued--
 	return m, true
 }
 
