@@ -57,6 +57,7 @@ fuzz:
 	$(GO) test ./rules -run '^$$' -fuzz FuzzParseMemoFilter -fuzztime $(FUZZTIME)
 	$(GO) test ./rules -run '^$$' -fuzz FuzzExtractTags -fuzztime $(FUZZTIME)
 	$(GO) test ./rules -run '^$$' -fuzz FuzzDecodeMemoPageToken -fuzztime $(FUZZTIME)
+	$(GO) test ./rules -run '^$$' -fuzz FuzzExtractMentions -fuzztime $(FUZZTIME)
 
 ## bench: server and bot benchmarks (see docs/benchmarks.md)
 bench:
