@@ -133,6 +133,10 @@ func NewHandler(d Deps) http.Handler {
 	mux.Handle("GET /metrics", metricsHandler(d.Metrics))
 	mux.Handle("GET /export/memos.zip", exportHandler(d.Rules, d.Log))
 	mux.Handle("POST "+rules.TelegramWebhookPath, telegramWebhookHandler(d.Rules, d.Log))
+	mux.HandleFunc(rules.TelegramWebhookPath, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Allow", "POST")
+		http.Error(w, "method not allowed: Telegram POSTs updates here", http.StatusMethodNotAllowed)
+	})
 	mux.Handle("GET /file/resources/{id}/{filename}", fileHandler(d.Rules, d.Log))
 	mux.HandleFunc("/file/resources/{id}/{filename}", func(w http.ResponseWriter, _ *http.Request) {
 		setFileSecurityHeaders(w.Header())
