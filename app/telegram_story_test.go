@@ -31,6 +31,7 @@ func fastBot(cfg *app.Config) {
 		RejectedBackoff:    [2]time.Duration{50 * time.Millisecond, 500 * time.Millisecond},
 		ConflictBackoff:    [2]time.Duration{50 * time.Millisecond, 500 * time.Millisecond},
 		StallBackoff:       [2]time.Duration{20 * time.Millisecond, 500 * time.Millisecond},
+		WebhookCheck:       50 * time.Millisecond,
 		SendInterval:       time.Millisecond,
 		SendGlobalInterval: time.Millisecond,
 	}

@@ -274,12 +274,21 @@ func TestTelegramWebhookDeliveryRetries(t *testing.T) {
 	}); err != nil {
 		t.Fatal("the fake did not retry")
 	}
+	// Nothing reaches the server, yet the admin sees why: Telegram's
+	// getWebhookInfo says it cannot deliver.
+	eventually(t, 5*time.Second, "status says Telegram cannot deliver", func() bool {
+		st := botStatus(t, cs.s, cs.admin)
+		return st.State == v1.BotState_BOT_STATE_ERROR && strings.Contains(st.Error, "cannot deliver") && strings.Contains(st.Error, "502")
+	})
 	front.down.Store(false)
 	if m := cs.s.waitMemos(cs.user, 1)[0]; m.Content != "sent while the server was unreachable" {
 		t.Fatalf("memo = %q", m.Content)
 	}
 	cs.marker(cs.from)
 	cs.s.waitMemos(cs.user, 1)
+	eventually(t, 5*time.Second, "status running again", func() bool {
+		return botStatus(t, cs.s, cs.admin).State == v1.BotState_BOT_STATE_RUNNING
+	})
 }
 
 // TestTelegramWebhookToPolling: switching back calls deleteWebhook, then

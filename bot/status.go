@@ -37,6 +37,19 @@ func (b *statusBox) set(state rules.BotState, username, errText string) {
 	}
 }
 
+// clearIf sets the state back to running only while errText is still the
+// status's error (another part of the bot may have reported since).
+func (b *statusBox) clearIf(errText, username string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.s.State == rules.BotError && b.s.Error == errText {
+		b.s.State, b.s.Error, b.s.Since = rules.BotRunning, "", time.Now()
+		if username != "" {
+			b.s.Username = username
+		}
+	}
+}
+
 // Status texts for a batch the server could not store. Telegram keeps
 // undelivered updates for 24 hours (https://core.telegram.org/bots/api#getupdates).
 const (

@@ -90,6 +90,9 @@ type Options struct {
 	// Inbox is the webhook inbox (*store.DB); without one, webhook mode
 	// is reported as an error.
 	Inbox Inbox
+	// WebhookCheck is how often, in webhook mode, the bot asks Telegram
+	// (getWebhookInfo) whether it can deliver (default 1 min).
+	WebhookCheck time.Duration
 	// InboxRecheck is how often the webhook inbox is read without a
 	// signal from the store, as a safety net (default 30 s).
 	InboxRecheck time.Duration
@@ -139,6 +142,9 @@ func (o *Options) defaults() {
 	}
 	if o.Observer == nil {
 		o.Observer = nopObserver{}
+	}
+	if o.WebhookCheck <= 0 {
+		o.WebhookCheck = time.Minute
 	}
 	if o.InboxRecheck <= 0 {
 		o.InboxRecheck = 30 * time.Second

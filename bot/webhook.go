@@ -104,7 +104,15 @@ func (p *poller) receive(ctx context.Context, username string, transient, reject
 	rejected.reset()
 	p.sup.status.set(rules.BotRunning, username, "")
 	p.log.Info("telegram bot running (webhook)", "url", p.webhookURL)
+	wctx, stopWatch := context.WithCancel(ctx)
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		p.watchWebhook(wctx, username)
+	}()
 	p.consume(ctx, inbox, username, false)
+	stopWatch()
+	<-watched
 }
 
 // failWebhook is fail for the webhook calls: Telegram refusing the
