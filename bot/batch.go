@@ -20,6 +20,28 @@ type batchHandler struct {
 	// unlinkedAlbums remembers albums whose unlinked sender was already
 	// told their id, so an album gets one reply.
 	unlinkedAlbums map[string]bool
+	// crashAt, set by tests, is called at the points where a crash
+	// (kill -9) matters; it panics to stop the handler there.
+	crashAt func(point crashPoint, updateID int64)
+}
+
+// crashPoint names a moment of handle for tests that crash there.
+type crashPoint int
+
+const (
+	// crashCommitted: the batch's transaction has committed; no command
+	// has run and no reply is queued.
+	crashCommitted crashPoint = iota
+	// crashApplied: a command's effect has committed, before its reply
+	// is queued and (for the commands keyed after their effect) before
+	// its key is recorded.
+	crashApplied
+)
+
+func (h *batchHandler) at(point crashPoint, updateID int64) {
+	if h.crashAt != nil {
+		h.crashAt(point, updateID)
+	}
 }
 
 func newBatchHandler(p *poller) *batchHandler {
@@ -108,9 +130,10 @@ func (h *batchHandler) handle(ctx context.Context, raws []json.RawMessage) (int6
 	for _, raw := range raws {
 		it := &prepared{in: decodeUpdate(raw), done: make(chan struct{})}
 		items = append(items, it)
-		if changesLink(it.in) {
+		if cutsBatch(it.in) {
 			// The updates after it would be prepared for the sender as
-			// they were before: they come again in the next batch.
+			// they were before, or committed before it runs: they come
+			// again in the next batch.
 			break
 		}
 	}
@@ -187,14 +210,17 @@ func (h *batchHandler) handle(ctx context.Context, raws []json.RawMessage) (int6
 	return next, batchErr
 }
 
-// changesLink reports whether an update is a command that links or
-// unlinks its sender (/start <code>, /unlink), which the batch is cut
-// after.
-func changesLink(in incoming) bool {
+// cutsBatch reports whether an update is a command that the batch is cut
+// after: one that links or unlinks its sender (/start <code>, /unlink),
+// so that later updates are prepared for the sender as it leaves them,
+// and /undo, which must delete the newest memo made BEFORE it (the
+// messages of a batch commit together, before its commands run) — also
+// when it is delivered again after a crash.
+func cutsBatch(in incoming) bool {
 	if in.message == nil || in.edited || !in.private {
 		return false
 	}
-	return in.command == "unlink" || in.command == "start" && in.args != ""
+	return in.command == "unlink" || in.command == "undo" || in.command == "start" && in.args != ""
 }
 
 // discard stops the preparations of items that will not be committed in
@@ -226,6 +252,9 @@ func (h *batchHandler) commitAll(ctx context.Context, items []*prepared) int {
 			h.retryRefused(ctx, it, ops[i])
 		}
 	}
+	if len(items) > 0 {
+		h.at(crashCommitted, items[len(items)-1].in.updateID)
+	}
 	failed := -1
 	for i, it := range items {
 		if it.commitErr != nil {
@@ -241,9 +270,12 @@ func (h *batchHandler) commitAll(ctx context.Context, items []*prepared) int {
 	return failed
 }
 
-// operation is what an update asks of the rules, if anything: a memo
-// (or an addition to one) for a message to save, the ingest key alone for
-// a command (so that a redelivered command is not run twice).
+// operation is what an update asks of the batch's transaction, if
+// anything: a memo (or an addition to one) for a message to save, the
+// ingest key alone for a message that cannot be saved. Commands are not
+// in it: each records its key with or after its own effect (see
+// commands.go), so that a crash after the batch's commit cannot mark a
+// command handled that never ran.
 func (h *batchHandler) operation(it *prepared) (rules.IngestItem, bool) {
 	in := it.in
 	if in.message == nil || it.user == nil || it.dup {
@@ -251,7 +283,7 @@ func (h *batchHandler) operation(it *prepared) (rules.IngestItem, bool) {
 	}
 	actor := &rules.Actor{User: *it.user, Source: store.SourceTelegram}
 	switch {
-	case it.act == actCommand || (it.act == actSave && in.unsupported != ""):
+	case it.act == actSave && in.unsupported != "":
 		return rules.IngestItem{Actor: actor, Input: rules.IngestInput{Key: it.key, NoMemo: true}}, true
 	case it.act != actSave:
 		return rules.IngestItem{}, false
@@ -383,6 +415,11 @@ func (h *batchHandler) prepare(ctx context.Context, cache *userCache, it *prepar
 	}
 	if it.prefs, err = h.prefsOf(ctx, cache, *u); err != nil {
 		it.err = err
+		return
+	}
+	if it.act == actCommand && keyedAfter(in) {
+		// Its effect and key committed before a crash: done.
+		it.dup, it.err = h.p.sup.rules.Ingested(ctx, it.key)
 		return
 	}
 	if it.act != actSave || in.unsupported != "" {

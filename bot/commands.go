@@ -15,9 +15,27 @@ import (
 	"github.com/memoria-app/memoria/store"
 )
 
-// The bot's commands. A command is never stored as a memo; it is recorded
-// as handled (its ingest key) in the batch's transaction and run after the
-// commit, so a redelivered command is not run again.
+// The bot's commands. A command is never stored as a memo. Commands run
+// after the batch's transaction has committed (the messages before them
+// are saved), in update order, and each is applied exactly once across
+// crashes, however its key is kept:
+//
+//   - /undo deletes and records its ingest key in ONE transaction
+//     (rules.UndoTelegram): delivered again after a crash, it finds its
+//     key and deletes nothing. The redelivery is answered again, naming
+//     the memo deleted the first time, so a crash between the commit and
+//     the reply costs at most a second "Deleted" reply, never a second
+//     deletion nor a lost one.
+//   - /unlink, /notify on|off and /start <code> are idempotent (unlinking
+//     twice, setting the same value twice, redeeming a code again for the
+//     account it linked all leave the state as it is and succeed): their
+//     key is recorded AFTER the effect (keyedAfter, markHandled). A crash
+//     in between runs them again, harmlessly, and replies again.
+//   - The others only read (/help, /search, /recent, /tags, /start alone,
+//     /notify alone, usage and unknown commands) and keep no key: a
+//     redelivery after a crash replies again. A key recorded before the
+//     reply could lose the reply; one recorded after it would cost a
+//     write per command to save a rare second reply.
 
 var privateCommands = []gotgbot.BotCommand{
 	{Command: "start", Description: "Link this Telegram account (with the code from Memoria)"},
@@ -69,7 +87,34 @@ func searchFilter(words string) string {
 	return "search(" + strconv.Quote(words) + ")"
 }
 
-// runCommand runs a committed command and returns the replies.
+// keyedAfter reports whether a command records its key after its effect
+// (see above).
+func keyedAfter(in incoming) bool {
+	switch in.command {
+	case "unlink":
+		return true
+	case "start":
+		return in.args != "" && in.private
+	case "notify":
+		a := strings.ToLower(strings.TrimSpace(in.args))
+		return a == "on" || a == "off"
+	}
+	return false
+}
+
+// markHandled records the key of a command whose effect has committed,
+// for u. A failure is logged: the command may then run again after a
+// crash, which is harmless (keyedAfter).
+func (h *batchHandler) markHandled(ctx context.Context, it *prepared, u store.User) {
+	h.at(crashApplied, it.in.updateID)
+	op := rules.IngestItem{Actor: &rules.Actor{User: u, Source: store.SourceTelegram}, Input: rules.IngestInput{Key: it.key, NoMemo: true}}
+	if out := h.p.sup.rules.IngestBatch(ctx, []rules.IngestItem{op}); out[0].Err != nil {
+		h.p.log.Warn("command key not recorded", "update_id", it.in.updateID, "command", it.in.command, "err", out[0].Err)
+	}
+}
+
+// runCommand runs a command (after the batch's commit) and returns the
+// replies.
 func (h *batchHandler) runCommand(ctx context.Context, it *prepared) []string {
 	in := it.in
 	if in.command == "start" {
@@ -91,21 +136,34 @@ func (h *batchHandler) runCommand(ctx context.Context, it *prepared) []string {
 	case "tags":
 		return h.tags(actx)
 	case "undo":
-		m, err := h.p.sup.rules.UndoTelegram(actx, messagePrefix(h.p.botID))
+		res, err := h.p.sup.rules.UndoTelegram(actx, messagePrefix(h.p.botID), it.key)
 		if err != nil {
 			if rules.ErrorCode(err) == rules.CodeNotFound {
 				return []string{"Nothing to undo: no memo from your Telegram messages is left."}
 			}
 			return []string{chatError(h.p.log, "undo", err)}
 		}
-		return []string{"↩️ Deleted " + memoLink(base, m.ID) + ": " + firstLine(m.Content)}
+		h.at(crashApplied, in.updateID)
+		if res.Again {
+			// Delivered again after a crash: already done, say so again.
+			if res.Memo.ID == 0 {
+				return []string{"↩️ Already undone."}
+			}
+			return []string{"↩️ Deleted " + memoLink(base, res.Memo.ID) + "."}
+		}
+		return []string{"↩️ Deleted " + memoLink(base, res.Memo.ID) + ": " + firstLine(res.Memo.Content)}
 	case "unlink":
 		if err := h.p.sup.rules.UnlinkTelegram(actx); err != nil {
 			return []string{chatError(h.p.log, "unlink", err)}
 		}
+		h.markHandled(ctx, it, *it.user)
 		return []string{"Unlinked: this Telegram account no longer belongs to the Memoria user " + it.user.Username + ". Messages you send now are not saved."}
 	case "notify":
-		return []string{h.notify(actx, in.args)}
+		text, set := h.notify(actx, in.args)
+		if set {
+			h.markHandled(ctx, it, *it.user)
+		}
+		return []string{text}
 	case "save":
 		return []string{saveUsage(in.private)}
 	}
@@ -132,6 +190,7 @@ func (h *batchHandler) start(ctx context.Context, it *prepared) string {
 		return "Not linked: " + err.Error() + "."
 	}
 	h.p.log.Info("telegram account linked", "telegram_user", in.fromID, "user", u.Username)
+	h.markHandled(ctx, it, u)
 	return replyLinked(u.Username)
 }
 

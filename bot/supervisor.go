@@ -35,7 +35,7 @@ type ChatRules interface {
 	TelegramPrefs(ctx context.Context) (rules.ChatPrefs, error)
 	TelegramMessage(ctx context.Context, key string) (store.ExternalMessage, error)
 	RecordTelegramConfirmation(ctx context.Context, key string, memoID int64) error
-	UndoTelegram(ctx context.Context, prefix string) (store.Memo, error)
+	UndoTelegram(ctx context.Context, prefix, key string) (rules.UndoResult, error)
 	EditFromTelegram(ctx context.Context, key, part string) (store.Memo, bool, error)
 	ListTags(ctx context.Context) ([]store.TagCount, error)
 	RedeemTelegramLink(ctx context.Context, code string, telegramUserID int64) (store.User, error)

@@ -70,26 +70,64 @@ func (r *Rules) RecordTelegramConfirmation(ctx context.Context, key string, memo
 	return notFoundAs(err, fmt.Sprintf("memos/%d", memoID))
 }
 
+// UndoResult is what UndoTelegram did.
+type UndoResult struct {
+	// Memo is the memo deleted; when Again, only its ID is known (0 if
+	// not even that).
+	Memo store.Memo
+	// Again: the command's key was applied before (a redelivery after a
+	// crash) and nothing was deleted now.
+	Again bool
+}
+
 // UndoTelegram deletes the memo made from the actor's most recent chat
 // message (among keys starting with prefix) that made one, and returns it.
-func (r *Rules) UndoTelegram(ctx context.Context, prefix string) (store.Memo, error) {
+// The deletion and key (the command's ingest key) commit together: the
+// same key again deletes nothing and reports Again. The memo must be the
+// actor's own (the admin's power over others' memos does not apply here).
+// Nothing to undo is NotFound, and records no key.
+func (r *Rules) UndoTelegram(ctx context.Context, prefix, key string) (UndoResult, error) {
 	a, err := requireActor(ctx)
 	if err != nil {
-		return store.Memo{}, err
+		return UndoResult{}, err
+	}
+	if key == "" {
+		return UndoResult{}, errors.New("undo: empty key")
+	}
+	// A redelivered /undo must not pick the next memo: check the key
+	// first (DeleteMemoOnce checks it again, in its transaction).
+	if done, memoID, err := r.db.AppliedKey(ctx, key); err != nil || done {
+		return UndoResult{Memo: store.Memo{ID: memoID}, Again: done}, err
 	}
 	ref, err := r.db.LatestExternalOrigin(ctx, a.User.ID, prefix)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Memo{}, Errorf(CodeNotFound, "there is no memo from your Telegram messages to undo")
+		return UndoResult{}, errNothingToUndo
 	}
 	if err != nil {
-		return store.Memo{}, err
+		return UndoResult{}, err
 	}
 	m, err := r.GetMemo(ctx, ref.MemoID)
 	if err != nil {
-		return store.Memo{}, err
+		return UndoResult{}, err
 	}
-	return m, r.DeleteMemo(ctx, ref.MemoID)
+	if m.CreatorID != a.User.ID {
+		return UndoResult{}, Errorf(CodePermissionDenied, "memos/%d is not yours", m.ID)
+	}
+	res, err := r.db.DeleteMemoOnce(ctx, m.ID, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return UndoResult{}, errNothingToUndo // deleted elsewhere meanwhile
+	}
+	if err != nil {
+		return UndoResult{}, err
+	}
+	if res.Duplicate {
+		return UndoResult{Memo: store.Memo{ID: res.MemoID}, Again: true}, nil
+	}
+	r.files.Remove(res.Paths...)
+	return UndoResult{Memo: m}, nil
 }
+
+var errNothingToUndo = Errorf(CodeNotFound, "there is no memo from your Telegram messages to undo")
 
 // ErrChangedElsewhere refuses an edit from the chat to a memo that was
 // changed outside the chat since the chat last wrote it.

@@ -276,23 +276,32 @@ func (db *DB) DeleteMemo(ctx context.Context, id int64) ([]string, error) {
 	var paths []string
 	events := db.memoChanges()
 	err := db.tx(ctx, func(tx *gorm.DB) error {
-		var row memoRow
-		if err := tx.Select("id", "creator_id", "visibility").Take(&row, "id = ?", id).Error; err != nil {
-			return err
-		}
-		if err := tx.Model(&resourceRow{}).Where("memo_id = ?", id).Pluck("storage_path", &paths).Error; err != nil {
-			return err
-		}
-		if err := tx.Where("memo_id = ?", id).Delete(&resourceRow{}).Error; err != nil {
-			return err
-		}
-		if err := deleteOne(tx, &memoRow{}, "id = ?", id); err != nil {
-			return err
-		}
-		return events.stage(tx, MemoEvent{Type: MemoDeleted, Memo: Memo{ID: row.ID, CreatorID: row.CreatorID, Visibility: Visibility(row.Visibility)}})
+		var err error
+		paths, err = deleteMemoTx(tx, events, id)
+		return err
 	})
 	events.settle(err)
 	return paths, err
+}
+
+// deleteMemoTx deletes memo id and its resource rows within tx, stages
+// its deleted event and returns the paths of its files.
+func deleteMemoTx(tx *gorm.DB, events *memoChanges, id int64) ([]string, error) {
+	var paths []string
+	var row memoRow
+	if err := tx.Select("id", "creator_id", "visibility").Take(&row, "id = ?", id).Error; err != nil {
+		return nil, err
+	}
+	if err := tx.Model(&resourceRow{}).Where("memo_id = ?", id).Pluck("storage_path", &paths).Error; err != nil {
+		return nil, err
+	}
+	if err := tx.Where("memo_id = ?", id).Delete(&resourceRow{}).Error; err != nil {
+		return nil, err
+	}
+	if err := deleteOne(tx, &memoRow{}, "id = ?", id); err != nil {
+		return nil, err
+	}
+	return paths, events.stage(tx, MemoEvent{Type: MemoDeleted, Memo: Memo{ID: row.ID, CreatorID: row.CreatorID, Visibility: Visibility(row.Visibility)}})
 }
 
 // joinTags stores tags space-separated (tags never contain spaces).
