@@ -122,7 +122,8 @@ func controlBotStatus(b *Bot, w http.ResponseWriter, _ *http.Request) {
 // updateRequest is the body of POST /_fake/bots/{id}/updates.
 type updateRequest struct {
 	// Type is "text", "forward", "photo", "document", "video", "audio",
-	// "voice", "video_note", "animation", "sticker" or "raw".
+	// "voice", "video_note", "animation", "sticker", "reply", "edit",
+	// "press" or "raw".
 	Type            string                  `json:"type"`
 	From            *User                   `json:"from"`
 	Chat            *Chat                   `json:"chat"`
@@ -139,6 +140,14 @@ type updateRequest struct {
 	Order        string          `json:"order"` // photo sizes: "ascending", "largest_first", "largest_in_middle"
 	Origin       *MessageOrigin  `json:"origin"`
 	Update       json.RawMessage `json:"update"` // for "raw"
+	// Message names a message the fake knows (in Chat, default the
+	// private chat with From): the one a "reply" answers, an "edit"
+	// changes (its text) or a "press" presses a button of.
+	MessageID int64 `json:"message_id"`
+	// Label picks the pressed button by (part of) its label;
+	// CallbackData sends that data instead (a stale or forged press).
+	Label        string `json:"label"`
+	CallbackData string `json:"callback_data"`
 }
 
 type updateResponse struct {
@@ -174,7 +183,48 @@ func controlEnqueue(b *Bot, w http.ResponseWriter, r *http.Request) {
 		chat = *req.Chat
 	}
 	var u Update
+	known := func() (*Message, bool) {
+		id := chat.ID
+		if id == 0 {
+			id = from.ID
+		}
+		m := b.Message(id, req.MessageID)
+		if m == nil {
+			controlFail(w, http.StatusNotFound, "no message %d in chat %d", req.MessageID, id)
+		}
+		return m, m != nil
+	}
 	switch req.Type {
+	case "reply":
+		to, ok := known()
+		if !ok {
+			return
+		}
+		u = b.Reply(from, to, req.Text, req.Entities...)
+	case "edit":
+		m, ok := known()
+		if !ok {
+			return
+		}
+		m.Text, m.Entities, m.EditDate = req.Text, req.Entities, time.Now().Unix()
+		u = b.Enqueue(Update{EditedMessage: m})
+	case "press":
+		m, ok := known()
+		if !ok {
+			return
+		}
+		data := req.CallbackData
+		if data == "" {
+			btn, found := m.ReplyMarkup.Button(req.Label)
+			if !found {
+				controlFail(w, http.StatusBadRequest, "message %d has no button labelled %q", req.MessageID, req.Label)
+				return
+			}
+			data = btn.CallbackData
+		}
+		u = b.SendCallbackQuery(from, data, m)
+		writeJSON(w, http.StatusOK, updateResponse{UpdateID: u.UpdateID, Update: u.Raw})
+		return
 	case "text":
 		u = b.SendTextIn(chat, from, req.Text, req.Entities...)
 	case "forward":
@@ -209,7 +259,14 @@ func controlEnqueue(b *Bot, w http.ResponseWriter, r *http.Request) {
 		controlFail(w, http.StatusBadRequest, "unknown update type %q", req.Type)
 		return
 	}
-	writeJSON(w, http.StatusOK, updateResponse{UpdateID: u.UpdateID, MessageID: u.Message.MessageID, Update: u.Raw})
+	resp := updateResponse{UpdateID: u.UpdateID, Update: u.Raw}
+	switch {
+	case u.Message != nil:
+		resp.MessageID = u.Message.MessageID
+	case u.EditedMessage != nil:
+		resp.MessageID = u.EditedMessage.MessageID
+	}
+	writeJSON(w, http.StatusOK, resp)
 }
 
 // callJSON is a recorded call as the control API shows it.

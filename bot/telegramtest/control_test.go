@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/PaulSonOfLars/gotgbot/v2"
 )
 
 // control calls the control API and decodes the answer into out (if not nil).
@@ -193,5 +196,45 @@ func TestControlSentWaits(t *testing.T) {
 	control(t, srv, "GET", "/_fake/bots/123456/sent?min=1&timeout=10s", "", http.StatusOK, &sent)
 	if elapsed := time.Since(start); elapsed > 5*time.Second || len(sent) != 1 {
 		t.Errorf("min=1 with one call answered after %v", elapsed)
+	}
+}
+
+// TestControlChatUpdates: replies, edits and button presses through the
+// control API, on messages the fake knows (the user's own, the bot's).
+func TestControlChatUpdates(t *testing.T) {
+	srv := NewServer()
+	t.Cleanup(srv.Close)
+	control(t, srv, "POST", "/_fake/bots", `{"token": "`+testToken+`", "username": "memoria_bot"}`, http.StatusCreated, nil)
+	b := gotBot(t, srv.URL(), testToken)
+	var text updateResponse
+	control(t, srv, "POST", "/_fake/bots/123456/updates", `{"type": "text", "from": {"id": 42, "first_name": "Ann"}, "text": "buy milk"}`, http.StatusOK, &text)
+	kb := gotgbot.InlineKeyboardMarkup{InlineKeyboard: [][]gotgbot.InlineKeyboardButton{{{Text: "✓ Private", CallbackData: "1:v:p:7"}, {Text: "Pin", CallbackData: "1:pin:7"}}}}
+	sent, err := b.SendMessageWithContext(testContext(t), 42, "✅ Saved", &gotgbot.SendMessageOpts{ReplyMarkup: kb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reply, edit, press, forged updateResponse
+	control(t, srv, "POST", "/_fake/bots/123456/updates", fmt.Sprintf(`{"type": "reply", "from": {"id": 42, "first_name": "Ann"}, "message_id": %d, "text": "and eggs"}`, sent.MessageId), http.StatusOK, &reply)
+	control(t, srv, "POST", "/_fake/bots/123456/updates", fmt.Sprintf(`{"type": "edit", "from": {"id": 42, "first_name": "Ann"}, "message_id": %d, "text": "buy oat milk"}`, text.MessageID), http.StatusOK, &edit)
+	control(t, srv, "POST", "/_fake/bots/123456/updates", fmt.Sprintf(`{"type": "press", "from": {"id": 42, "first_name": "Ann"}, "message_id": %d, "label": "Pin"}`, sent.MessageId), http.StatusOK, &press)
+	control(t, srv, "POST", "/_fake/bots/123456/updates", fmt.Sprintf(`{"type": "press", "from": {"id": 42, "first_name": "Ann"}, "message_id": %d, "callback_data": "garbage"}`, sent.MessageId), http.StatusOK, &forged)
+	control(t, srv, "POST", "/_fake/bots/123456/updates", fmt.Sprintf(`{"type": "press", "from": {"id": 42, "first_name": "Ann"}, "message_id": %d, "label": "Delete"}`, sent.MessageId), http.StatusBadRequest, nil)
+	control(t, srv, "POST", "/_fake/bots/123456/updates", `{"type": "reply", "from": {"id": 42, "first_name": "Ann"}, "message_id": 999, "text": "?"}`, http.StatusNotFound, nil)
+
+	updates, err := poll(testContext(t), b, text.UpdateID+1, 0)
+	if err != nil || len(updates) != 4 {
+		t.Fatalf("getUpdates = %d updates, %v; want 4", len(updates), err)
+	}
+	if m := updates[0].Message; m == nil || m.Text != "and eggs" || m.ReplyToMessage == nil || m.ReplyToMessage.MessageId != sent.MessageId {
+		t.Errorf("reply = %+v", updates[0].Message)
+	}
+	if e := updates[1].EditedMessage; e == nil || e.MessageId != text.MessageID || e.Text != "buy oat milk" || e.EditDate == 0 {
+		t.Errorf("edit = %+v", updates[1].EditedMessage)
+	}
+	if q := updates[2].CallbackQuery; q == nil || q.Data != "1:pin:7" || q.From.Id != 42 {
+		t.Errorf("press = %+v", updates[2].CallbackQuery)
+	}
+	if q := updates[3].CallbackQuery; q == nil || q.Data != "garbage" {
+		t.Errorf("forged press = %+v", updates[3].CallbackQuery)
 	}
 }
