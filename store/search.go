@@ -148,26 +148,6 @@ func appendCJK(toks []string, run string, closed bool) []string {
 	return toks
 }
 
-// searchBody is what the index holds for a memo's content: its folded
-// words, and for each CJK run its bigrams and last character, in order,
-// separated by spaces. A one-character query finds the character as the
-// prefix of a bigram or as a run's last character.
-func searchBody(content string) string {
-	b := make([]byte, 0, len(content)+len(content)/4)
-	var toks []string
-	for _, s := range SearchSegments(content) {
-		if !s.CJK {
-			b = append(append(b, s.Text...), ' ')
-			continue
-		}
-		toks = appendCJK(toks[:0], s.Text, true)
-		for _, t := range toks {
-			b = append(append(b, t...), ' ')
-		}
-	}
-	return string(b)
-}
-
 // fullTextIndex is one dialect's full-text index over memos.
 type fullTextIndex interface {
 	// create makes the index and its upkeep (in the same transaction as

@@ -70,6 +70,16 @@ func runeKind(r rune) int {
 			return 1
 		}
 		return 0
+	case r >= 0x4e00 && r <= 0x9fff, r >= 0x3041 && r <= 0x3096, r >= 0x30a1 && r <= 0x30fa, r >= 0xac00 && r <= 0xd7a3:
+		return 2 // the common CJK blocks, all letters (TestRuneKindFastPath)
+	case r < 0x1100: // below the first CJK character (Hangul Jamo)
+		switch {
+		case unicode.IsMark(r):
+			return 3
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			return 1
+		}
+		return 0
 	case unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) ||
 		unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Hangul, r):
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
