@@ -2,6 +2,8 @@ package bot
 
 import (
 	"context"
+	"strconv"
+	"strings"
 
 	"github.com/memoria-app/memoria/rules"
 	"github.com/memoria-app/memoria/store"
@@ -27,6 +29,13 @@ func (h *batchHandler) replyTarget(ctx context.Context, u store.User, in incomin
 	ref, err := h.p.sup.rules.TelegramMessage(actx, messageKeyOf(h.p.botID, in.chatID, r.MessageId))
 	switch rules.ErrorCode(err) {
 	case rules.CodeNotFound:
+		if r.From.Id == h.p.botID {
+			// A confirmation whose link to its memo is not recorded yet
+			// (the reply came at once, while the sender was still
+			// recording it) names its one memo in its text; the rules
+			// check it is the sender's before anything is added.
+			return linkedMemo(r.Text), nil
+		}
 		return 0, nil // a message that made no memo (or someone else's): a new memo
 	case rules.CodeInternal:
 		if err != nil {
@@ -34,6 +43,28 @@ func (h *batchHandler) replyTarget(ctx context.Context, u store.User, in incomin
 		}
 	}
 	return ref.MemoID, nil
+}
+
+// linkedMemo is the memo id in a confirmation's text when it links
+// exactly one memo ("✅ Saved to Memoria: …/memos/42"), else 0.
+func linkedMemo(text string) int64 {
+	var id int64
+	for rest := text; ; {
+		i := strings.Index(rest, "memos/")
+		if i < 0 {
+			return id
+		}
+		rest = rest[i+len("memos/"):]
+		j := 0
+		for j < len(rest) && rest[j] >= '0' && rest[j] <= '9' {
+			j++
+		}
+		n, err := strconv.ParseInt(rest[:j], 10, 64)
+		if err != nil || n <= 0 || (id != 0 && id != n) {
+			return 0 // no number, or a second memo: not one memo's confirmation
+		}
+		id = n
+	}
 }
 
 // applyEdit replaces the memo content that an edited message put there.
