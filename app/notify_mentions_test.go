@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	v1 "github.com/memoria-app/memoria/gen/memoria/v1"
 )
@@ -61,8 +62,13 @@ func TestNotifyMentionsWrittenWhileTheBotIsDown(t *testing.T) {
 	ns := startNotify(t)
 	ann, _ := ns.user("ann", 611001, true, "")
 	_, bobTG := ns.user("bob", 611002, true, "")
-	// Without a token no bot runs: the outbox keeps the change.
+	// Without a token no bot runs: the outbox keeps the change. (The
+	// poller stops shortly after the setting is saved; a notification
+	// claimed by it just before would go with it — at most once.)
 	ns.s.setToken(ns.admin, "")
+	eventually(t, 10*time.Second, "the bot stopped", func() bool {
+		return botStatus(t, ns.s, ns.admin).State == v1.BotState_BOT_STATE_DISABLED
+	})
 	m := ns.memo(ann, "while you were away, @bob", v1.Visibility_VISIBILITY_PROTECTED)
 	ns.check(ns.clock.Now())
 	ns.s.setToken(ns.admin, ns.tg.URL()+"/bot"+notifyToken)
