@@ -34,7 +34,9 @@ export default {
 
     const code = await t.step('Preferences → Connect Telegram shows the t.me link and its QR code', async () => {
       const dialog = await openSettings(admin.page, 'Preferences');
-      ok(await dialog.getByLabel('Telegram UserID').isVisible(), 'the Telegram UserID field is still there');
+      // The settings load after the dialog opens: wait for the field (it
+      // stays beside Connect Telegram) rather than look at once.
+      await dialog.getByLabel('Telegram UserID').waitFor({ state: 'visible', timeout: 10000 });
       await dialog.getByRole('button', { name: 'Connect Telegram' }).click();
       const open = dialog.getByRole('link', { name: 'Open Telegram' });
       await open.waitFor();
