@@ -1,9 +1,10 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useState } from 'react';
 import { userSettingClient } from '../api';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { SavedNote } from '../components/SavedNote';
 import type { UserSetting } from '../gen/memoria/v1/user_setting_service_pb';
 import { useAction } from '../hooks/useAction';
+import { useSaveForm } from '../hooks/useSaveForm';
 import { mask } from '../lib/mask';
 
 /** The browser's IANA time zone, or UTC when it does not say. */
@@ -19,7 +20,6 @@ function browserTimeZone(): string {
 export function NotificationsForm({ setting, onSaved }: { setting: UserSetting; onSaved: (s: UserSetting) => void }) {
   const [on, setOn] = useState(setting.telegramNotifications);
   const [timezone, setTimezone] = useState(setting.timezone || 'UTC');
-  const [saved, setSaved] = useState(false);
   const ids = { h: useId(), on: useId(), tz: useId(), tzHint: useId(), zones: useId() };
   const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
   const save = useAction(() =>
@@ -28,6 +28,7 @@ export function NotificationsForm({ setting, onSaved }: { setting: UserSetting; 
       updateMask: mask('telegram_notifications', 'timezone'),
     }),
   );
+  const { saved, setSaved, submit } = useSaveForm(save, onSaved);
 
   function toggle(checked: boolean) {
     setOn(checked);
@@ -38,15 +39,6 @@ export function NotificationsForm({ setting, onSaved }: { setting: UserSetting; 
     }
   }
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setSaved(false);
-    const s = await save.run();
-    if (s) {
-      setSaved(true);
-      onSaved(s);
-    }
-  }
 
   return (
     <form className="settings-card" onSubmit={submit} aria-labelledby={ids.h}>

@@ -11,6 +11,7 @@ import {
   type UserSetting,
 } from '../gen/memoria/v1/user_setting_service_pb';
 import { useAction } from '../hooks/useAction';
+import { useSaveForm } from '../hooks/useSaveForm';
 import { mask } from '../lib/mask';
 import { parseTelegramUserId } from '../lib/telegram';
 import { NotificationsForm } from './NotificationsForm';
@@ -119,21 +120,12 @@ function TelegramForm({ setting, onSaved }: FormProps) {
 
 function DefaultVisibilityForm({ setting, onSaved }: FormProps) {
   const [value, setValue] = useState<Visibility>(setting.defaultVisibility || Visibility.PRIVATE);
-  const [saved, setSaved] = useState(false);
   const id = useId();
   const save = useAction(() =>
     userSettingClient.updateUserSetting({ setting: { defaultVisibility: value }, updateMask: mask('default_visibility') }),
   );
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setSaved(false);
-    const s = await save.run();
-    if (s) {
-      setSaved(true);
-      onSaved(s);
-    }
-  }
+  const { saved, setSaved, submit } = useSaveForm(save, onSaved);
 
   return (
     <form className="settings-card" onSubmit={submit} aria-labelledby={id}>
@@ -224,7 +216,6 @@ const confirmationOptions: { value: TelegramConfirmation; label: string }[] = [
 function TelegramChatForm({ setting, onSaved }: FormProps) {
   const [style, setStyle] = useState<TelegramConfirmation>(setting.telegramConfirmation || TelegramConfirmation.REPLY);
   const [tag, setTag] = useState(setting.telegramTag);
-  const [saved, setSaved] = useState(false);
   const ids = { h: useId(), style: useId(), tag: useId() };
   const save = useAction(() =>
     userSettingClient.updateUserSetting({
@@ -233,16 +224,10 @@ function TelegramChatForm({ setting, onSaved }: FormProps) {
     }),
   );
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setSaved(false);
-    const s = await save.run();
-    if (s) {
-      setSaved(true);
-      setTag(s.telegramTag);
-      onSaved(s);
-    }
-  }
+  const { saved, setSaved, submit } = useSaveForm(save, (s) => {
+    setTag(s.telegramTag);
+    onSaved(s);
+  });
 
   return (
     <form className="settings-card" onSubmit={submit} aria-labelledby={ids.h}>

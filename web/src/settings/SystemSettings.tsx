@@ -5,6 +5,7 @@ import { SavedNote } from '../components/SavedNote';
 import { Loading } from '../components/Spinner';
 import { TelegramUpdateMode, type SystemSetting } from '../gen/memoria/v1/system_setting_service_pb';
 import { useAction } from '../hooks/useAction';
+import { useSaveForm } from '../hooks/useSaveForm';
 import { refreshInstanceInfo } from '../hooks/useInstanceInfo';
 import { mask } from '../lib/mask';
 import { BotStatus } from './BotStatus';
@@ -35,7 +36,6 @@ export function SystemSettings() {
 function TelegramTokenForm({ initial, onSaved }: { initial: string; onSaved: (s: SystemSetting) => void }) {
   const [token, setToken] = useState(initial);
   const [reveal, setReveal] = useState(false);
-  const [saved, setSaved] = useState(false);
   const ids = { h: useId(), input: useId(), hint: useId(), error: useId(), show: useId() };
   const save = useAction(() =>
     systemSettingClient.updateSystemSetting({
@@ -44,16 +44,10 @@ function TelegramTokenForm({ initial, onSaved }: { initial: string; onSaved: (s:
     }),
   );
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setSaved(false);
-    const s = await save.run();
-    if (s) {
-      setSaved(true);
-      setToken(s.telegramBotToken);
-      onSaved(s);
-    }
-  }
+  const { saved, setSaved, submit } = useSaveForm(save, (s) => {
+    setToken(s.telegramBotToken);
+    onSaved(s);
+  });
 
   return (
     <form className="settings-card" onSubmit={submit} aria-labelledby={ids.h}>
