@@ -25,8 +25,8 @@ type failingLookup struct {
 	want   int32
 }
 
-func (f failingLookup) StageFile(in rules.ResourceInput) (rules.StagedFile, error) {
-	sf, err := f.Rules.StageFile(in)
+func (f failingLookup) StageFile(ctx context.Context, in rules.ResourceInput) (rules.StagedFile, error) {
+	sf, err := f.Rules.StageFile(ctx, in)
 	if f.count.Add(1) == f.want {
 		close(f.staged)
 	}

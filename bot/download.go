@@ -29,7 +29,7 @@ func (e *outageError) Error() string { return "download keeps failing: " + e.err
 func (e *outageError) Unwrap() error { return e.err }
 
 // stageError is a failure to store a downloaded file on this server (its
-// disk is full, an I/O error): not the file's fault, so the update is
+// disk is full, an I/O error, the database failing): not the file's fault, so the update is
 // tried again later rather than saved without the file.
 type stageError struct{ err error }
 
@@ -56,13 +56,13 @@ func sizeText(n int64) string {
 }
 
 // fetch downloads a Telegram file straight into a staged file (getFile,
-// then the body streamed to disk: nothing is held in memory). A file over
-// the upload limit is refused before anything is downloaded. Transient
-// failures — the network, Telegram, a short body — are retried with
-// backoff (429 waits retry_after) up to DownloadAttempts, then reported as
-// an *outageError; a file this server cannot store now is a *stageError,
-// not retried here. Both cut the batch: only a *permanentError makes the
-// memo go without the file.
+// then the body streamed into the file store: nothing is held in
+// memory). A file over the upload limit is refused before anything is
+// downloaded. Transient failures — the network, Telegram, a short body —
+// are retried with backoff (429 waits retry_after) up to
+// DownloadAttempts, then reported as an *outageError; a file this server
+// cannot store now is a *stageError, not retried here. Both cut the
+// batch: only a *permanentError makes the memo go without the file.
 func (p *poller) fetch(ctx context.Context, f fileRef) (rules.StagedFile, error) {
 	limit := p.sup.rules.MaxUploadBytes()
 	if f.size > limit {
@@ -142,10 +142,11 @@ func (p *poller) fetchOnce(ctx context.Context, f fileRef, limit int64) (rules.S
 	if want < 0 && file.FileSize > 0 {
 		want = file.FileSize
 	}
-	// The body goes straight to the staging file; the rules enforce the
-	// upload limit while it streams.
+	// The body goes straight into the file store (a file on disk, or
+	// chunks in the database); the rules enforce the upload limit while it
+	// streams.
 	body := &bodyReader{r: resp.Body}
-	staged, err := p.sup.rules.StageFile(rules.ResourceInput{Filename: f.name, Type: f.mime, Content: body})
+	staged, err := p.sup.rules.StageFile(cctx, rules.ResourceInput{Filename: f.name, Type: f.mime, Content: body})
 	switch {
 	case body.err != nil:
 		// Reading from Telegram failed (the rules removed what they had

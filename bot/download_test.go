@@ -25,7 +25,7 @@ import (
 // on a full disk after reading part of it.
 type fullDisk struct{ *rules.Rules }
 
-func (f fullDisk) StageFile(in rules.ResourceInput) (rules.StagedFile, error) {
+func (f fullDisk) StageFile(ctx context.Context, in rules.ResourceInput) (rules.StagedFile, error) {
 	io.CopyN(io.Discard, in.Content, 100)
 	return rules.StagedFile{}, &os.PathError{Op: "write", Path: "upload", Err: syscall.ENOSPC}
 }

@@ -18,7 +18,7 @@ type Rules interface {
 	UserByTelegramID(ctx context.Context, telegramUserID int64) (store.User, error)
 	Ingested(ctx context.Context, key string) (bool, error)
 	IngestBatch(ctx context.Context, items []rules.IngestItem) []rules.IngestOutcome
-	StageFile(in rules.ResourceInput) (rules.StagedFile, error)
+	StageFile(ctx context.Context, in rules.ResourceInput) (rules.StagedFile, error)
 	DiscardStaged(files ...rules.StagedFile)
 	MaxUploadBytes() int64
 	ChatRules

@@ -18,7 +18,9 @@
 // Files: rules.go (Rules, Config), actor.go (who is calling), errors.go
 // (Code, Error), auth.go (sign-up, sign-in, sessions, tokens), users.go,
 // memos.go, memo_filter.go (the ListMemos filter language), page_token.go,
-// tags.go, resources.go and files.go (resource bytes on disk), settings.go,
+// tags.go, resources.go and files.go (resource bytes: the Files interface,
+// files_disk.go under <data>/files, files_db.go in the database),
+// settings.go,
 // ingest.go (exactly-once ingestion of external events such as Telegram
 // updates), sweep.go (files orphaned by a crash), bot_status.go.
 package rules

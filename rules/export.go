@@ -28,7 +28,7 @@ func (r *Rules) ExportMemos(ctx context.Context, each func(m store.Memo, open Op
 		if res.CreatorID != a.User.ID {
 			return nil, Errorf(CodePermissionDenied, "resources/%d is not yours", res.ID)
 		}
-		f, err := r.files.Open(res.StoragePath)
+		f, err := r.files.Open(ctx, res.StoragePath)
 		if err != nil {
 			return nil, fmt.Errorf("open stored file of resources/%d: %w", res.ID, err)
 		}

@@ -1,171 +1,115 @@
 package rules
 
 import (
-	"crypto/rand"
-	"encoding/hex"
-	"fmt"
+	"context"
+	"errors"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
+
+	"github.com/memoria-app/memoria/store"
 )
 
-// FileStore keeps resource bytes under <data>/files. Files are written to a
-// temporary name, synced, renamed into place and their directory synced
-// (and the parent of a directory just created), so that once Write returns
-// the file survives a crash under its name; a crash before that never
-// leaves a half-written file under a name the database points to.
-type FileStore struct {
-	root string // <data>/files
-	// syncDir makes a directory's entries durable; tests replace it to
-	// observe or fail it.
-	syncDir func(dir string) error
+// Files keeps resources' bytes. Each stored file has a reference, the
+// resource's StoragePath, which also names the store that holds it: a
+// path under <data>/files (DiskFiles) or store.BlobRef's "db:<id>"
+// (DBFiles). Write makes a file durable before it returns its reference,
+// so the commit that records it never points to bytes a crash can lose;
+// a file written but never referenced (a crash in between) is removed by
+// SweepOrphanFiles once it is older than the sweep's grace period.
+type Files interface {
+	// Write streams src into a new file, at most limit bytes (more is
+	// errTooLarge), and returns its reference and size. On any error,
+	// a cancelled ctx included, nothing is left under a reference.
+	Write(ctx context.Context, src io.Reader, limit int64) (ref string, size int64, err error)
+	// Open opens a stored file; reads use ctx. A reference this store
+	// does not hold is an error matching fs.ErrNotExist.
+	Open(ctx context.Context, ref string) (File, error)
+	// Remove deletes stored files, ignoring ones already gone. It is
+	// cleanup after a commit (or instead of one), so it runs whatever the
+	// caller's context does; what it fails to remove is swept later.
+	Remove(refs ...string)
+	// Walk calls fn with the reference of every stored file, finished
+	// or not, and when it was last written to; fn's error stops it.
+	Walk(ctx context.Context, fn func(ref string, mod time.Time) error) error
 }
 
-// NewFileStore creates <dataDir>/files if needed.
-func NewFileStore(dataDir string) (*FileStore, error) {
-	root := filepath.Join(dataDir, "files")
-	if err := os.MkdirAll(filepath.Join(root, "tmp"), 0o750); err != nil {
-		return nil, fmt.Errorf("create file store: %w", err)
-	}
-	return &FileStore{root: root, syncDir: syncDir}, nil
+// File is an open stored file: http.ServeContent serves it (with the
+// resource's CreatedAt as its modification time), Range requests included.
+type File interface {
+	io.ReadSeekCloser
+	// Size is the file's length in bytes.
+	Size() int64
 }
 
-// syncDir fsyncs a directory, so that entries created or renamed in it
-// survive a crash.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
+// errTooLarge is Files.Write's error for a source over its limit.
+var errTooLarge = errors.New("file too large")
+
+// fileStores is the Files of the rules: new files go to the chosen store,
+// and every reference is served by the store it names, so an instance
+// holds files of both kinds side by side (after switching stores, or a
+// restore) and serves either.
+type fileStores struct {
+	disk  *DiskFiles
+	db    *DBFiles
+	write Files // disk or db
 }
 
-// Write streams the bytes read from src (at most limit bytes; more is an
-// error) into the store and returns the path relative to the store and the
-// size. On any error nothing is left behind, neither under files/ nor in
-// files/tmp.
-func (fs *FileStore) Write(src io.Reader, limit int64) (rel string, size int64, err error) {
-	var rnd [12]byte
-	if _, err := rand.Read(rnd[:]); err != nil {
-		return "", 0, err
-	}
-	rel = filepath.Join(time.Now().UTC().Format("2006/01"), hex.EncodeToString(rnd[:]))
-	dst := filepath.Join(fs.root, rel)
-	created, err := fs.mkdirs(filepath.Dir(dst))
-	if err != nil {
-		return "", 0, err
-	}
-	tmp, err := os.CreateTemp(filepath.Join(fs.root, "tmp"), "upload-*")
-	if err != nil {
-		return "", 0, err
-	}
-	renamed := false
-	defer func() {
-		if err == nil {
-			return
-		}
-		tmp.Close()
-		if renamed {
-			os.Remove(dst)
-		} else {
-			os.Remove(tmp.Name())
-		}
-	}()
-	size, err = io.Copy(tmp, io.LimitReader(src, limit+1))
-	if err != nil {
-		return "", 0, err
-	}
-	if size > limit {
-		return "", 0, errTooLarge
-	}
-	if err = tmp.Sync(); err != nil {
-		return "", 0, err
-	}
-	if err = tmp.Close(); err != nil {
-		return "", 0, err
-	}
-	if err = os.Rename(tmp.Name(), dst); err != nil {
-		return "", 0, err
-	}
-	renamed = true
-	// The new name, then the directories created for it, innermost first.
-	for _, dir := range append([]string{filepath.Dir(dst)}, created...) {
-		if err = fs.syncDir(dir); err != nil {
-			return "", 0, fmt.Errorf("sync directory %s: %w", dir, err)
-		}
-	}
-	return rel, size, nil
-}
+var _ Files = (*fileStores)(nil)
 
-// mkdirs creates dir and any missing parents below the store's root, and
-// returns the directories whose entries changed because of it (the parent
-// of each directory created), innermost first.
-func (fs *FileStore) mkdirs(dir string) ([]string, error) {
-	if _, err := os.Stat(dir); err == nil {
-		return nil, nil
-	}
-	var parents []string
-	for d := dir; d != fs.root && len(d) > len(fs.root); d = filepath.Dir(d) {
-		if _, err := os.Stat(d); err == nil {
-			break
-		}
-		parents = append(parents, filepath.Dir(d))
-	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+// newFileStores opens both stores; new files go to the database's when
+// inDB is set.
+func newFileStores(db *store.DB, dataDir string, inDB bool) (*fileStores, error) {
+	disk, err := NewDiskFiles(dataDir)
+	if err != nil {
 		return nil, err
 	}
-	return parents, nil
+	s := &fileStores{disk: disk, db: NewDBFiles(db), write: disk}
+	if inDB {
+		s.write = s.db
+	}
+	return s, nil
 }
 
-var errTooLarge = fmt.Errorf("file too large")
-
-// Open opens a stored file.
-func (fs *FileStore) Open(rel string) (*os.File, error) {
-	return os.Open(filepath.Join(fs.root, filepath.Clean("/"+rel)))
+// of is the store that holds ref.
+func (s *fileStores) of(ref string) Files {
+	if _, ok := store.ParseBlobRef(ref); ok {
+		return s.db
+	}
+	return s.disk
 }
 
-// Remove deletes stored files, ignoring ones already gone.
-func (fs *FileStore) Remove(rels ...string) {
-	for _, rel := range rels {
-		if rel != "" {
-			os.Remove(filepath.Join(fs.root, filepath.Clean("/"+rel)))
+// Write writes to the chosen store.
+func (s *fileStores) Write(ctx context.Context, src io.Reader, limit int64) (string, int64, error) {
+	return s.write.Write(ctx, src, limit)
+}
+
+// Open opens ref from the store that holds it.
+func (s *fileStores) Open(ctx context.Context, ref string) (File, error) {
+	return s.of(ref).Open(ctx, ref)
+}
+
+// Remove removes each file from the store that holds it.
+func (s *fileStores) Remove(refs ...string) {
+	var disk, db []string
+	for _, ref := range refs {
+		if s.of(ref) == s.db {
+			db = append(db, ref)
+		} else {
+			disk = append(disk, ref)
 		}
+	}
+	if len(disk) > 0 {
+		s.disk.Remove(disk...)
+	}
+	if len(db) > 0 {
+		s.db.Remove(db...)
 	}
 }
 
-// Walk calls fn with the relative path of every stored file (not the
-// temporary ones) and its modification time.
-func (fs *FileStore) Walk(fn func(rel string, mod time.Time) error) error {
-	return filepath.WalkDir(fs.root, func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(fs.root, path)
-		if d.IsDir() {
-			if rel == "tmp" {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			return nil // removed meanwhile
-		}
-		return fn(rel, info.ModTime())
-	})
-}
-
-// clearTmp removes leftovers of uploads interrupted by a crash.
-func (fs *FileStore) clearTmp(olderThan time.Time) {
-	entries, _ := os.ReadDir(filepath.Join(fs.root, "tmp"))
-	for _, e := range entries {
-		if info, err := e.Info(); err == nil && info.ModTime().Before(olderThan) {
-			os.Remove(filepath.Join(fs.root, "tmp", e.Name()))
-		}
+// Walk walks the files on disk, then those in the database.
+func (s *fileStores) Walk(ctx context.Context, fn func(ref string, mod time.Time) error) error {
+	if err := s.disk.Walk(ctx, fn); err != nil {
+		return err
 	}
+	return s.db.Walk(ctx, fn)
 }

@@ -218,7 +218,7 @@ func (r *Rules) ImportMemo(ctx context.Context, in ImportedMemo) (ImportMemoResu
 		}
 	}()
 	for _, res := range in.Resources {
-		w, err := r.importFile(res)
+		w, err := r.importFile(ctx, res)
 		if err != nil {
 			return out, err
 		}
@@ -238,7 +238,7 @@ func (r *Rules) ImportMemo(ctx context.Context, in ImportedMemo) (ImportMemoResu
 }
 
 // importFile copies one imported file into the file store.
-func (r *Rules) importFile(res ImportedResource) (store.Resource, error) {
+func (r *Rules) importFile(ctx context.Context, res ImportedResource) (store.Resource, error) {
 	if err := validateFilename(res.Filename); err != nil {
 		return store.Resource{}, err
 	}
@@ -259,7 +259,7 @@ func (r *Rules) importFile(res ImportedResource) (store.Resource, error) {
 			return store.Resource{}, err
 		}
 	}
-	rel, size, err := r.files.Write(io.MultiReader(bytes.NewReader(head), src), math.MaxInt64-1)
+	rel, size, err := r.files.Write(ctx, io.MultiReader(bytes.NewReader(head), src), math.MaxInt64-1)
 	if err != nil {
 		return store.Resource{}, fmt.Errorf("store %q: %w", res.Filename, err)
 	}

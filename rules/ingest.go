@@ -36,11 +36,11 @@ func (f StagedFile) Filename() string { return f.res.Filename }
 func (f StagedFile) Size() int64 { return f.res.Size }
 
 // StageFile validates and writes a file for a later Ingest, streaming
-// in.Content to disk (at most the upload limit). A file that is never
-// ingested must be given to DiscardStaged (or is swept at start-up). On
-// error nothing is left on disk.
-func (r *Rules) StageFile(in ResourceInput) (StagedFile, error) {
-	res, err := r.writeFile(in)
+// in.Content into the file store (at most the upload limit). A file that
+// is never ingested must be given to DiscardStaged (or is swept at
+// start-up). On error, ctx ending included, nothing is left stored.
+func (r *Rules) StageFile(ctx context.Context, in ResourceInput) (StagedFile, error) {
+	res, err := r.writeFile(ctx, in)
 	return StagedFile{res: res}, err
 }
 

@@ -284,7 +284,8 @@ func (r *Rules) AdminAlert(ctx context.Context, cause AlertCause, now time.Time)
 	return out, nil
 }
 
-// OpenNoticePhoto opens the bytes of a notice's photo.
+// OpenNoticePhoto opens the bytes of a notice's photo. Its reads are not
+// bound to a context: the send that reads them is, and stops reading.
 func (r *Rules) OpenNoticePhoto(res store.Resource) (io.ReadCloser, error) {
-	return r.files.Open(res.StoragePath)
+	return r.files.Open(context.Background(), res.StoragePath)
 }

@@ -6,4 +6,4 @@ const DiskAlertFraction = 0.95
 
 // DataDiskUsage reports how full the disk holding the data directory is,
 // as df counts it: used / (used + available to unprivileged users).
-func (r *Rules) DataDiskUsage() (float64, error) { return diskUsage(r.files.root) }
+func (r *Rules) DataDiskUsage() (float64, error) { return diskUsage(r.files.disk.root) }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
@@ -64,7 +63,7 @@ func mib(n int64) string {
 
 // writeFile stores one file's bytes and returns its resource row (not yet
 // in the database).
-func (r *Rules) writeFile(in ResourceInput) (store.Resource, error) {
+func (r *Rules) writeFile(ctx context.Context, in ResourceInput) (store.Resource, error) {
 	if err := validateFilename(in.Filename); err != nil {
 		return store.Resource{}, err
 	}
@@ -78,7 +77,7 @@ func (r *Rules) writeFile(in ResourceInput) (store.Resource, error) {
 	if err != nil {
 		return store.Resource{}, err
 	}
-	rel, size, err := r.files.Write(io.MultiReader(bytes.NewReader(head), in.Content), r.cfg.MaxUploadBytes)
+	rel, size, err := r.files.Write(ctx, io.MultiReader(bytes.NewReader(head), in.Content), r.cfg.MaxUploadBytes)
 	if errors.Is(err, errTooLarge) {
 		return store.Resource{}, invalid("resource.content of %q is too large: the limit is %s", in.Filename, mib(r.cfg.MaxUploadBytes))
 	}
@@ -103,7 +102,7 @@ func (r *Rules) CreateResource(ctx context.Context, in ResourceInput) (store.Res
 			return store.Resource{}, Errorf(CodePermissionDenied, "only the creator may attach files to memos/%d", in.MemoID)
 		}
 	}
-	res, err := r.writeFile(in)
+	res, err := r.writeFile(ctx, in)
 	if err != nil {
 		return store.Resource{}, err
 	}
@@ -146,14 +145,14 @@ func (r *Rules) GetResource(ctx context.Context, id int64) (store.Resource, erro
 	return res, nil
 }
 
-// OpenResource returns a resource and its bytes if the actor may see it.
-// The caller closes the file.
-func (r *Rules) OpenResource(ctx context.Context, id int64) (store.Resource, *os.File, error) {
+// OpenResource returns a resource and its bytes if the actor may see it;
+// reads of the file use ctx. The caller closes the file.
+func (r *Rules) OpenResource(ctx context.Context, id int64) (store.Resource, File, error) {
 	res, err := r.GetResource(ctx, id)
 	if err != nil {
 		return store.Resource{}, nil, err
 	}
-	f, err := r.files.Open(res.StoragePath)
+	f, err := r.files.Open(ctx, res.StoragePath)
 	if err != nil {
 		return store.Resource{}, nil, fmt.Errorf("open stored file of resources/%d: %w", id, err)
 	}

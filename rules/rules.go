@@ -19,6 +19,10 @@ type Config struct {
 	// PasswordWorkers bounds concurrent bcrypt operations (0: half the
 	// CPUs, at least one).
 	PasswordWorkers int
+	// FilesInDB stores new files in the database (DBFiles) instead of
+	// under <data>/files (DiskFiles). Files already stored are served
+	// from wherever they are, whatever this says.
+	FilesInDB bool
 }
 
 // DefaultMaxUploadBytes is the default resource size limit.
@@ -30,7 +34,7 @@ const DefaultMaxUploadBytes = 32 << 20
 // WithActor); it is the only writer to the store.
 type Rules struct {
 	db       *store.DB
-	files    *FileStore
+	files    *fileStores
 	cfg      Config
 	auth     *authCache
 	settings *settingsCache // users' settings
@@ -40,7 +44,8 @@ type Rules struct {
 	bot   BotStatusSource
 }
 
-// NewRules builds the rules over db, keeping files under dataDir.
+// NewRules builds the rules over db, keeping files under dataDir or, with
+// cfg.FilesInDB, in db.
 func NewRules(db *store.DB, dataDir string, cfg Config) (*Rules, error) {
 	if cfg.MaxUploadBytes <= 0 {
 		cfg.MaxUploadBytes = DefaultMaxUploadBytes
@@ -51,7 +56,7 @@ func NewRules(db *store.DB, dataDir string, cfg Config) (*Rules, error) {
 	if cfg.SignInThrottle == nil {
 		cfg.SignInThrottle = NewMemorySignInThrottle(ThrottleConfig{})
 	}
-	fs, err := NewFileStore(dataDir)
+	fs, err := newFileStores(db, dataDir, cfg.FilesInDB)
 	if err != nil {
 		return nil, err
 	}

@@ -6,25 +6,29 @@ import (
 	"time"
 )
 
-// SweepOrphanFiles removes stored files that no resource points to: files
-// written just before a crash whose database commit never happened. Files
-// younger than grace are left alone (their commit may be in flight).
+// SweepOrphanFiles removes stored files that no resource points to, on
+// disk and in the database: files written just before a crash whose
+// database commit never happened, and uploads a crash cut short (on disk
+// in files/tmp, in the database an incomplete blob). Files written to
+// within grace are left alone (their commit may be in flight, or they
+// are still being written — by another process too, on a shared
+// database).
 func (r *Rules) SweepOrphanFiles(ctx context.Context, grace time.Duration) (removed int, err error) {
 	cutoff := time.Now().Add(-grace)
-	r.files.clearTmp(cutoff)
-	err = r.files.Walk(func(rel string, mod time.Time) error {
+	r.files.disk.clearTmp(cutoff)
+	err = r.files.Walk(ctx, func(ref string, mod time.Time) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		if mod.After(cutoff) {
 			return nil
 		}
-		used, err := r.db.ResourceExistsAt(ctx, rel)
+		used, err := r.db.ResourceExistsAt(ctx, ref)
 		if err != nil {
 			return err
 		}
 		if !used {
-			r.files.Remove(rel)
+			r.files.Remove(ref)
 			removed++
 		}
 		return nil

@@ -56,6 +56,7 @@ var migrations = []migration{
 		return fullTextFor(tx).create(tx.Statement.Context, tx, slog.Default())
 	}},
 	{8, "telegram webhook inbox", migrateTelegramInbox},
+	{10, "stored files in the database: file_blobs and file_chunks", migrateFileChunks},
 }
 
 // memoGroupRowV1 is memo_groups as migration 1 created it.

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"io/fs"
@@ -61,7 +62,7 @@ func TestFileStoreSyncsDirectories(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			fs, err := NewFileStore(t.TempDir())
+			fs, err := NewDiskFiles(t.TempDir())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -78,7 +79,7 @@ func TestFileStoreSyncsDirectories(t *testing.T) {
 				seenAtSync = append(seenAtSync, strings.Join(filesUnder(t, dir), ","))
 				return syncDir(dir)
 			}
-			rel, size, err := fs.Write(strings.NewReader("hello"), 100)
+			rel, size, err := fs.Write(context.Background(), strings.NewReader("hello"), 100)
 			if err != nil || size != 5 {
 				t.Fatalf("Write = %q, %d, %v", rel, size, err)
 			}
@@ -110,14 +111,14 @@ func TestFileStoreLeavesNothingOnFailure(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			fs, err := NewFileStore(t.TempDir())
+			fs, err := NewDiskFiles(t.TempDir())
 			if err != nil {
 				t.Fatal(err)
 			}
 			if tc.syncErr != nil {
 				fs.syncDir = func(string) error { return tc.syncErr }
 			}
-			_, _, err = fs.Write(tc.src, 100)
+			_, _, err = fs.Write(context.Background(), tc.src, 100)
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("Write error = %v, want %v", err, tc.want)
 			}
