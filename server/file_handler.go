@@ -31,7 +31,9 @@ func setFileSecurityHeaders(h http.Header) {
 }
 
 // fileHandler serves GET /file/resources/{id}/{filename} with the access
-// rules of the resource's memo, its MIME type and Range support.
+// rules of the resource's memo, its MIME type and Range support, from
+// whichever store holds the file (rules.Files): a file in the database is
+// read chunk by chunk as the ranges asked for reach them.
 func fileHandler(r *rules.Rules, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		start := time.Now()
