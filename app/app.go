@@ -34,6 +34,11 @@ type Config struct {
 	// MetricsAllow lists the networks whose clients may scrape GET
 	// /metrics, comma-separated; empty: DefaultMetricsAllow.
 	MetricsAllow string
+	// FilesInDB stores uploaded files in the database rather than under
+	// DataDir/files; nil: the database's default (store's
+	// FilesInDBByDefault — in it on PostgreSQL, on disk on SQLite). Files
+	// already stored are served from wherever they are.
+	FilesInDB *bool
 }
 
 // DefaultMetricsAllow is who may scrape GET /metrics by default: this host.
@@ -68,7 +73,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	m.WatchStore(db.WriteStats)
-	rl, err := rules.NewRules(db, cfg.DataDir, rules.Config{MaxUploadBytes: cfg.MaxUploadBytes, BcryptCost: cfg.BcryptCost})
+	filesInDB := db.FilesInDBByDefault()
+	if cfg.FilesInDB != nil {
+		filesInDB = *cfg.FilesInDB
+	}
+	rl, err := rules.NewRules(db, cfg.DataDir, rules.Config{MaxUploadBytes: cfg.MaxUploadBytes, BcryptCost: cfg.BcryptCost, FilesInDB: filesInDB})
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -53,6 +53,13 @@ func ParseBlobRef(ref string) (int64, bool) {
 	return id, true
 }
 
+// FilesInDBByDefault reports whether new files belong in the database
+// unless configured otherwise: on PostgreSQL, where processes sharing the
+// database must share their files and need nothing of each other's disk;
+// not on SQLite, whose single process keeps them beside the database
+// file.
+func (db *DB) FilesInDBByDefault() bool { return db.write.Dialector.Name() == "postgres" }
+
 type fileBlobRow struct {
 	ID int64 `gorm:"primaryKey"`
 	// Size is the file's length once Complete (0 before).

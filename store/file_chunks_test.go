@@ -344,3 +344,11 @@ func TestParseBlobRef(t *testing.T) {
 		}
 	}
 }
+
+// TestFilesInDBByDefault: SQLite keeps files on disk unless told
+// otherwise (PostgreSQL keeps them in the database).
+func TestFilesInDBByDefault(t *testing.T) {
+	if db := openBlobTestDB(t, ""); db.FilesInDBByDefault() {
+		t.Fatal("FilesInDBByDefault on SQLite = true, want false")
+	}
+}

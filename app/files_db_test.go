@@ -1,0 +1,59 @@
+package app_test
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"testing"
+
+	"connectrpc.com/connect"
+
+	"github.com/memoria-app/memoria/app"
+	v1 "github.com/memoria-app/memoria/gen/memoria/v1"
+	"github.com/memoria-app/memoria/store"
+)
+
+// TestFilesInTheDatabase: with FilesInDB the server keeps uploads in the
+// database (nothing under <data>/files) and serves them whole and by
+// range; restarted with the default (on SQLite: disk) it still serves
+// them, puts new uploads on disk, and deletes either kind.
+func TestFilesInTheDatabase(t *testing.T) {
+	dir := t.TempDir()
+	inDB := true
+	s := startServer(t, func(c *app.Config) { c.DataDir = dir; c.FilesInDB = &inDB })
+	_, tok := s.signUp("admin")
+	auth := http.Header{"Authorization": {"Bearer " + tok}}
+	big := randomBytes(2*store.BlobChunkSize+500, 21)
+	r := s.createResource(tok, "video.mp4", "", big, "")
+	small := s.createResource(tok, "note.txt", "", []byte("hello"), "")
+	if n := storedFiles(t, dir); n != 0 {
+		t.Fatalf("%d files under <data>/files; with FilesInDB they belong in the database", n)
+	}
+	check := func(s *testServer) {
+		t.Helper()
+		if st, _, body := getFile(t, fileURL(s, r), auth); st != http.StatusOK || !bytes.Equal(body, big) {
+			t.Fatalf("GET = %d, %d bytes; want 200 and the %d uploaded", st, len(body), len(big))
+		}
+		from, to := store.BlobChunkSize-5, store.BlobChunkSize+4
+		h := http.Header{"Authorization": auth["Authorization"], "Range": {fmt.Sprintf("bytes=%d-%d", from, to)}}
+		if st, hdr, body := getFile(t, fileURL(s, r), h); st != http.StatusPartialContent || !bytes.Equal(body, big[from:to+1]) {
+			t.Fatalf("GET %s = %d (%s), %d bytes; want 206 and bytes %d-%d", h.Get("Range"), st, hdr.Get("Content-Range"), len(body), from, to)
+		}
+	}
+	check(s)
+	s.Stop()
+
+	s = startServer(t, func(c *app.Config) { c.DataDir = dir })
+	check(s)
+	s.createResource(tok, "later.txt", "", []byte("on disk"), "")
+	if n := storedFiles(t, dir); n != 1 {
+		t.Fatalf("%d files under <data>/files; on SQLite new uploads go to disk by default", n)
+	}
+	for _, res := range []*v1.Resource{r, small} {
+		_, err := s.as(tok).Resources.DeleteResource(ctxT(t), connect.NewRequest(&v1.DeleteResourceRequest{Name: res.GetName()}))
+		wantCode(t, err, codeOK)
+		if st, _, _ := getFile(t, fileURL(s, res), auth); st != http.StatusNotFound {
+			t.Fatalf("GET of a deleted resource = %d, want 404", st)
+		}
+	}
+}
