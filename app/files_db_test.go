@@ -24,7 +24,8 @@ func TestFilesInTheDatabase(t *testing.T) {
 	_, tok := s.signUp("admin")
 	auth := http.Header{"Authorization": {"Bearer " + tok}}
 	big := randomBytes(2*store.BlobChunkSize+500, 21)
-	r := s.createResource(tok, "video.mp4", "", big, "")
+	memo := s.createMemo(tok, "with a video", v1.Visibility_VISIBILITY_PRIVATE)
+	r := s.createResource(tok, "video.mp4", "", big, memo.GetName())
 	small := s.createResource(tok, "note.txt", "", []byte("hello"), "")
 	if n := storedFiles(t, dir); n != 0 {
 		t.Fatalf("%d files under <data>/files; with FilesInDB they belong in the database", n)
@@ -41,6 +42,14 @@ func TestFilesInTheDatabase(t *testing.T) {
 		}
 	}
 	check(s)
+	// The export carries the database-held file's bytes.
+	resp, raw := getExport(t, s.URL, auth)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("export = %d", resp.StatusCode)
+	}
+	if _, files := parseExport(t, raw); len(files) != 1 || !bytes.Equal(files[firstKey(files)], big) {
+		t.Fatalf("the export holds %d files; want the video's %d bytes", len(files), len(big))
+	}
 	s.Stop()
 
 	s = startServer(t, func(c *app.Config) { c.DataDir = dir })
@@ -56,4 +65,12 @@ func TestFilesInTheDatabase(t *testing.T) {
 			t.Fatalf("GET of a deleted resource = %d, want 404", st)
 		}
 	}
+}
+
+// firstKey is one key of m (for maps of one entry).
+func firstKey(m map[string][]byte) string {
+	for k := range m {
+		return k
+	}
+	return ""
 }

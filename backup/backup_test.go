@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -36,19 +37,47 @@ func (in *instance) close() {
 	}
 }
 
-func open(t *testing.T, dir string) *instance {
+// fileStores are the ways an instance keeps its files, for tests that
+// run on each: on disk, in the database, or both (the instance switched
+// from disk to the database halfway through).
+var fileStores = []string{"disk", "database", "both"}
+
+func open(t *testing.T, dir string) *instance { return openWith(t, dir, false) }
+
+// openWith opens the instance in dir, keeping new files in the database
+// when inDB is set.
+func openWith(t *testing.T, dir string, inDB bool) *instance {
 	t.Helper()
 	db, err := store.Open(context.Background(), dir, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rl, err := rules.NewRules(db, dir, rules.Config{BcryptCost: bcrypt.MinCost})
+	rl, err := rules.NewRules(db, dir, rules.Config{BcryptCost: bcrypt.MinCost, FilesInDB: inDB})
 	if err != nil {
 		t.Fatal(err)
 	}
 	in := &instance{dir: dir, db: db, rules: rl}
 	t.Cleanup(in.close)
 	return in
+}
+
+// seedStored opens an instance in a new directory and seeds it with memos
+// whose files are kept as kind (one of fileStores) says; it returns the
+// open instance and the user's acting context.
+func seedStored(t *testing.T, kind string, memos int) (*instance, context.Context) {
+	t.Helper()
+	dir := t.TempDir()
+	in := openWith(t, dir, kind == "database")
+	if kind != "both" {
+		return in, seed(t, in, memos)
+	}
+	actx := seed(t, in, memos/2)
+	in.close()
+	in = openWith(t, dir, true)
+	for i := memos / 2; i < memos; i++ {
+		addMemo(t, in, actx, i)
+	}
+	return in, actx
 }
 
 // seed creates a user with memos, some with files, and settings; it
@@ -109,18 +138,29 @@ func dumpOf(t *testing.T, in *instance) dump {
 	if d.Resources, err = in.db.ListResources(ctx, store.ResourceQuery{Limit: 1 << 20}); err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range d.Resources {
-		b, err := os.ReadFile(filepath.Join(in.dir, "files", r.StoragePath))
-		if err != nil {
-			t.Fatal(err)
-		}
-		d.Files[r.StoragePath] = b
-	}
 	if d.Settings, err = in.db.GetSystemSettings(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if d.Users, err = in.db.ListUsers(ctx, 0, 1000); err != nil {
 		t.Fatal(err)
+	}
+	// The bytes as the instance serves them, from whichever store holds
+	// them.
+	for _, r := range d.Resources {
+		i := slices.IndexFunc(d.Users, func(u store.User) bool { return u.ID == r.CreatorID })
+		if i < 0 {
+			t.Fatalf("resources/%d has no creator", r.ID)
+		}
+		_, f, err := in.rules.OpenResource(rules.WithActor(ctx, &rules.Actor{User: d.Users[i], Source: store.SourceAPI}), r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Files[r.StoragePath] = b
 	}
 	return d
 }
@@ -128,10 +168,16 @@ func dumpOf(t *testing.T, in *instance) dump {
 // TestBackupRestoreWhileWriting takes a backup while another goroutine
 // keeps writing memos and files, restores it into an empty directory and
 // checks that the restored instance holds exactly a prefix of the writes:
-// every memo up to some point, each with all its files, and nothing after.
+// every memo up to some point, each with all its files, and nothing after
+// — with files on disk, in the database, or both.
 func TestBackupRestoreWhileWriting(t *testing.T) {
-	src := open(t, t.TempDir())
-	actx := seed(t, src, 30)
+	for _, kind := range fileStores {
+		t.Run(kind, func(t *testing.T) { testBackupRestoreWhileWriting(t, kind) })
+	}
+}
+
+func testBackupRestoreWhileWriting(t *testing.T, kind string) {
+	src, actx := seedStored(t, kind, 30)
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
@@ -185,26 +231,42 @@ func TestBackupRestoreWhileWriting(t *testing.T) {
 }
 
 // TestBackupOfStoppedInstance: a closed store backs up and restores to an
-// identical instance.
+// identical instance, files on disk, in the database or both.
 func TestBackupOfStoppedInstance(t *testing.T) {
-	src := open(t, t.TempDir())
-	seed(t, src, 12)
-	want := dumpOf(t, src)
-	src.close()
-	archive := filepath.Join(t.TempDir(), "b.tar")
-	if _, err := backup.Create(context.Background(), src.dir, archive); err != nil {
-		t.Fatal(err)
-	}
-	target := t.TempDir() // exists, empty
-	if _, err := backup.Restore(context.Background(), archive, target); err != nil {
-		t.Fatal(err)
-	}
-	got := dumpOf(t, open(t, target))
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("restored instance differs")
-	}
-	if _, err := os.Stat(filepath.Join(target, ".restore-tmp")); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("staging directory left behind: %v", err)
+	for _, kind := range fileStores {
+		t.Run(kind, func(t *testing.T) {
+			src, _ := seedStored(t, kind, 12)
+			want := dumpOf(t, src)
+			src.close()
+			inDB := 0
+			for _, r := range want.Resources {
+				if _, ok := store.ParseBlobRef(r.StoragePath); ok {
+					inDB++
+				}
+			}
+			if wantDB := map[string]bool{"disk": inDB == 0, "database": inDB == len(want.Resources), "both": inDB > 0 && inDB < len(want.Resources)}; !wantDB[kind] {
+				t.Fatalf("%d of the %d files are in the database; not what %q means", inDB, len(want.Resources), kind)
+			}
+			archive := filepath.Join(t.TempDir(), "b.tar")
+			sum, err := backup.Create(context.Background(), src.dir, archive)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum.Files != len(want.Resources) {
+				t.Errorf("the archive holds %d files, the instance %d", sum.Files, len(want.Resources))
+			}
+			target := t.TempDir() // exists, empty
+			if _, err := backup.Restore(context.Background(), archive, target); err != nil {
+				t.Fatal(err)
+			}
+			got := dumpOf(t, open(t, target))
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("restored instance differs")
+			}
+			if _, err := os.Stat(filepath.Join(target, ".restore-tmp")); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("staging directory left behind: %v", err)
+			}
+		})
 	}
 }
 

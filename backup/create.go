@@ -24,7 +24,7 @@ const maxAttempts = 5
 // Summary says what an archive holds.
 type Summary struct {
 	SchemaVersion int
-	Files         int   // stored files (resources' bytes)
+	Files         int   // stored files (resources' bytes), on disk or in the database
 	Bytes         int64 // database and files, uncompressed
 	Attempts      int   // snapshots taken (Create only)
 }
@@ -117,6 +117,9 @@ func writeArchive(ctx context.Context, dataDir, dir, base string) (_ string, sum
 		}
 		sum.Files++
 	}
+	// Files held in the database travel inside the snapshot, checked
+	// complete by InspectSnapshot.
+	sum.Files += len(info.BlobIDs)
 	body, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return "", sum, err

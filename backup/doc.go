@@ -5,8 +5,10 @@
 //
 // Data flow of Create: store.Snapshot copies the database inside one read
 // transaction (safe beside a running server in another process);
-// store.InspectSnapshot lists the files the copy refers to; each is copied
-// from <data>/files into the archive, hashing as it goes; the manifest
+// store.InspectSnapshot lists the files the copy refers to; each on disk
+// is copied from <data>/files into the archive, hashing as it goes, while
+// those held in the database (rules.DBFiles) travel inside the snapshot,
+// which InspectSnapshot checks holds them whole; the manifest
 // follows; the archive is written under a temporary name, synced and
 // renamed into place. A file the snapshot refers to that was deleted
 // before it could be copied (its memo was deleted after the snapshot)

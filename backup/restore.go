@@ -75,7 +75,8 @@ func Restore(ctx context.Context, file, dataDir string) (Summary, error) {
 		return sum, fmt.Errorf("extract: %w", err)
 	}
 	// The extracted database must open, pass its integrity check and
-	// refer only to files the archive holds.
+	// refer only to files the archive holds: on disk as entries, in the
+	// database as complete blobs (InspectSnapshot checks those).
 	info, err := store.InspectSnapshot(ctx, filepath.Join(stage, databaseName))
 	if err != nil {
 		return sum, fmt.Errorf("the archived database: %w", err)
@@ -110,7 +111,7 @@ func Restore(ctx context.Context, file, dataDir string) (Summary, error) {
 	if err := syncDir(dataDir); err != nil {
 		return sum, err
 	}
-	sum.SchemaVersion, sum.Files = m.SchemaVersion, len(info.StoragePaths)
+	sum.SchemaVersion, sum.Files = m.SchemaVersion, len(info.StoragePaths)+len(info.BlobIDs)
 	return sum, nil
 }
 

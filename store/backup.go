@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -61,15 +62,21 @@ func Snapshot(ctx context.Context, dataDir, dest string) error {
 type SnapshotInfo struct {
 	// SchemaVersion is the newest migration applied to the snapshot.
 	SchemaVersion int
-	// StoragePaths are the resources' file paths (relative to the file
-	// store, slash-separated), sorted, without duplicates.
+	// StoragePaths are the resources' files on disk: their paths
+	// (relative to the file store, slash-separated), sorted, without
+	// duplicates.
 	StoragePaths []string
+	// BlobIDs are the resources' files held in the database itself (see
+	// BlobRef), sorted: the snapshot carries their bytes, each checked
+	// complete.
+	BlobIDs []int64
 }
 
 // InspectSnapshot opens a snapshot (or any stopped database file)
 // read-only, checks its integrity and reports its schema version and the
 // files its resources refer to. A storage path that would leave the file
-// store is an error.
+// store is an error, and so is a database-held file whose bytes the
+// snapshot lacks (incomplete, or a chunk missing or short).
 func InspectSnapshot(ctx context.Context, file string) (SnapshotInfo, error) {
 	var info SnapshotInfo
 	if _, err := os.Stat(file); err != nil {
@@ -101,13 +108,50 @@ func InspectSnapshot(ctx context.Context, file string) (SnapshotInfo, error) {
 		if err := rows.Scan(&p); err != nil {
 			return info, err
 		}
+		if id, ok := ParseBlobRef(p); ok {
+			info.BlobIDs = append(info.BlobIDs, id)
+			continue
+		}
 		clean, ok := CleanStoragePath(p)
 		if !ok {
 			return info, fmt.Errorf("a resource has the storage path %q, which is outside the file store", p)
 		}
 		info.StoragePaths = append(info.StoragePaths, clean)
 	}
-	return info, rows.Err()
+	if err := rows.Err(); err != nil {
+		return info, err
+	}
+	slices.Sort(info.BlobIDs)
+	for _, id := range info.BlobIDs {
+		if err := checkBlob(ctx, db, id); err != nil {
+			return info, err
+		}
+	}
+	return info, nil
+}
+
+// checkBlob verifies that a snapshot holds all of blob id's bytes: the
+// header complete, every chunk there with the length the size implies.
+func checkBlob(ctx context.Context, db *sql.DB, id int64) error {
+	var size, chunkSize, chunks, total, last int64
+	var complete bool
+	err := db.QueryRowContext(ctx, `SELECT b.size, b.chunk_size, b.complete, COUNT(c.seq), COALESCE(SUM(LENGTH(c.data)), 0), COALESCE(MAX(c.seq), -1)
+		FROM file_blobs b LEFT JOIN file_chunks c ON c.blob_id = b.id WHERE b.id = ? GROUP BY b.id`, id).
+		Scan(&size, &chunkSize, &complete, &chunks, &total, &last)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("a resource's file %s is not in the database", BlobRef(id))
+	}
+	if err != nil {
+		return fmt.Errorf("check the file %s: %w", BlobRef(id), err)
+	}
+	want := int64(0)
+	if chunkSize > 0 {
+		want = (size + chunkSize - 1) / chunkSize
+	}
+	if !complete || chunkSize <= 0 || chunks != want || last != want-1 || total != size {
+		return fmt.Errorf("a resource's file %s is incomplete in the database: %d of its %d bytes, in %d chunks (want %d)", BlobRef(id), total, size, chunks, want)
+	}
+	return nil
 }
 
 // CleanStoragePath returns a resource storage path in slash form and
