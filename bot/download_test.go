@@ -43,10 +43,17 @@ func countFiles(t *testing.T, dir string) int {
 	return n
 }
 
-// TestFetch: downloads stream into staging files and are checked against
-// the upload limit before and while downloading; short bodies are retried;
-// a file this server cannot store is not retried here.
+// TestFetch: downloads stream into staging files — on disk or in the
+// database — and are checked against the upload limit before and while
+// downloading; short bodies are retried (never stored cut short); a file
+// this server cannot store is not retried here.
 func TestFetch(t *testing.T) {
+	for kind, inDB := range map[string]bool{"disk": false, "database": true} {
+		t.Run(kind, func(t *testing.T) { testFetch(t, inDB) })
+	}
+}
+
+func testFetch(t *testing.T, inDB bool) {
 	const limit = 1000
 	tests := map[string]struct {
 		size      int   // bytes the fake holds
@@ -79,7 +86,7 @@ func TestFetch(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			rl, err := rules.NewRules(db, dir, rules.Config{BcryptCost: 4, MaxUploadBytes: limit})
+			rl, err := rules.NewRules(db, dir, rules.Config{BcryptCost: 4, MaxUploadBytes: limit, FilesInDB: inDB})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -150,8 +157,13 @@ func TestFetch(t *testing.T) {
 			if tc.staged > 0 {
 				want = 1
 			}
-			if n := countFiles(t, dir); n != want {
+			if n := countFiles(t, dir); !inDB && n != want || inDB && n != 0 {
 				t.Fatalf("%d files on disk, want %d (no partial ones)", n, want)
+			}
+			// A staged file is referenced by no resource yet: the sweep
+			// finds it, in either store.
+			if n, err := rl.SweepOrphanFiles(ctx, 0); err != nil || n != want {
+				t.Fatalf("%d files stored (%v), want %d (no partial ones)", n, err, want)
 			}
 		})
 	}
