@@ -310,12 +310,13 @@ func searchIDs(tx *gorm.DB, fts fullTextIndex, units []searchUnit, q MemoQuery, 
 	if q.Limit > 0 {
 		once = once.Limit(q.Limit)
 	}
-	var ids []int64
-	if err := once.Pluck("s.docid", &ids).Error; err != nil {
+	// The whole rows at once: reading them again by id cost as much.
+	var rows []memoRow
+	if err := once.Select("memos.*").Find(&rows).Error; err != nil {
 		return nil, err
 	}
-	for _, id := range ids {
-		hits = append(hits, scoredID{DocID: id, Score: base})
+	for i := range rows {
+		hits = append(hits, scoredID{DocID: rows[i].ID, Score: base, row: &rows[i]})
 	}
 	slices.SortFunc(hits, func(a, b scoredID) int {
 		if c := cmp.Compare(b.Score, a.Score); c != 0 {
@@ -335,32 +336,42 @@ func searchIDs(tx *gorm.DB, fts fullTextIndex, units []searchUnit, q MemoQuery, 
 	return hits, nil
 }
 
-// scoredID is one match before its row is read.
+// scoredID is one match, with its row when it was read with it.
 type scoredID struct {
-	DocID int64   `gorm:"column:docid"`
-	Score float64 `gorm:"column:score"`
+	DocID int64    `gorm:"column:docid"`
+	Score float64  `gorm:"column:score"`
+	row   *memoRow `gorm:"-"`
 }
 
-// searchHits reads the memos of ids (in that order) with their resources.
+// searchHits returns the memos of ids (in that order) with their
+// resources, reading the rows not read yet.
 func searchHits(tx *gorm.DB, ids []scoredID) ([]SearchHit, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	keys := make([]int64, len(ids))
-	for i, h := range ids {
-		keys[i] = h.DocID
+	var keys []int64
+	for _, h := range ids {
+		if h.row == nil {
+			keys = append(keys, h.DocID)
+		}
 	}
-	var rows []memoRow
-	if err := tx.Session(&gorm.Session{NewDB: true}).Where("id IN ?", keys).Find(&rows).Error; err != nil {
-		return nil, err
-	}
-	byID := make(map[int64]*memoRow, len(rows))
-	for i := range rows {
-		byID[rows[i].ID] = &rows[i]
+	byID := make(map[int64]*memoRow, len(ids))
+	if len(keys) > 0 {
+		var rows []memoRow
+		if err := tx.Session(&gorm.Session{NewDB: true}).Where("id IN ?", keys).Find(&rows).Error; err != nil {
+			return nil, err
+		}
+		for i := range rows {
+			byID[rows[i].ID] = &rows[i]
+		}
 	}
 	hits := make([]SearchHit, 0, len(ids))
 	for _, h := range ids {
-		if r := byID[h.DocID]; r != nil {
+		r := h.row
+		if r == nil {
+			r = byID[h.DocID]
+		}
+		if r != nil {
 			hits = append(hits, SearchHit{Memo: r.toMemo(), Score: h.Score})
 		}
 	}
