@@ -196,6 +196,9 @@ type fullTextIndex interface {
 	// (rankScore); with repeated, only those in which some token of units
 	// repeats.
 	match(tx *gorm.DB, units []searchUnit, repeated bool) *gorm.DB
+	// repeats reports whether any memo repeats a token of units (a cheap
+	// read of small lists: when none does, match(…, true) is empty).
+	repeats(tx *gorm.DB, units []searchUnit) (bool, error)
 	// matchOnce returns a query over "memos" joined with "s" (column
 	// docid) holding the memos that match units and in which no token of
 	// units repeats — every unit occurs once, so all score
@@ -286,17 +289,28 @@ func (db *DB) SearchMemos(ctx context.Context, q MemoQuery, s SearchQuery, after
 // split false it scores every match (a prefix unit needs it; a test
 // compares the two ways).
 func searchIDs(tx *gorm.DB, fts fullTextIndex, units []searchUnit, q MemoQuery, after *SearchCursor, split bool) ([]scoredID, error) {
-	ranked := filterMemos(fts.match(tx.Session(&gorm.Session{NewDB: true}), units, split), q).Select("s.docid, s.score")
-	if after != nil {
-		ranked = ranked.Where("(s.score, s.docid) < (?, ?)", after.Score, after.ID)
-	}
-	ranked = ranked.Order("s.score DESC, s.docid DESC")
-	if q.Limit > 0 {
-		ranked = ranked.Limit(q.Limit)
-	}
 	var hits []scoredID
-	if err := ranked.Scan(&hits).Error; err != nil {
-		return nil, err
+	scored := true
+	if split {
+		// Reading the query's full lists to find no repeated token cost
+		// a common word as much as the rest of its page.
+		var err error
+		if scored, err = fts.repeats(tx.Session(&gorm.Session{NewDB: true}), units); err != nil {
+			return nil, err
+		}
+	}
+	if scored {
+		ranked := filterMemos(fts.match(tx.Session(&gorm.Session{NewDB: true}), units, split), q).Select("s.docid, s.score")
+		if after != nil {
+			ranked = ranked.Where("(s.score, s.docid) < (?, ?)", after.Score, after.ID)
+		}
+		ranked = ranked.Order("s.score DESC, s.docid DESC")
+		if q.Limit > 0 {
+			ranked = ranked.Limit(q.Limit)
+		}
+		if err := ranked.Scan(&hits).Error; err != nil {
+			return nil, err
+		}
 	}
 	base := baseScore(len(units))
 	if !split || (after != nil && after.Score < base) {

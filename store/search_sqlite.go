@@ -110,7 +110,7 @@ type sqliteFTS struct{}
 var sqliteSearchSchema = []string{
 	`CREATE VIEW memo_search_source AS
   SELECT id AS rowid, memoria_search_body(content) AS body, memoria_search_repeats(content) AS repeats FROM memos`,
-	`CREATE VIRTUAL TABLE memo_search USING fts4(content="memo_search_source", body, repeats, tokenize=simple)`,
+	`CREATE VIRTUAL TABLE memo_search USING fts4(content="memo_search_source", body, repeats, tokenize=simple, order=DESC)`,
 	`CREATE TABLE memo_search_queue (docid INTEGER PRIMARY KEY)`,
 	`CREATE TRIGGER memo_search_insert AFTER INSERT ON memos BEGIN
   INSERT INTO memo_search_queue(docid) VALUES (new.id);
@@ -248,9 +248,18 @@ func (sqliteFTS) match(tx *gorm.DB, units []searchUnit, repeated bool) *gorm.DB 
 		FROM memo_search WHERE memo_search MATCH ? LIMIT -1) AS s CROSS JOIN memos ON memos.id = s.docid`, len(units), expr)
 }
 
-// matchOnce: FTS4 walks a full-text match in docid order (DESC included)
-// and hands rows to the join as it goes, so with the ORDER BY on s.docid
-// and a LIMIT it stops after a page — no sorting, no scoring.
+func (sqliteFTS) repeats(tx *gorm.DB, units []searchUnit) (bool, error) {
+	var ids []int64
+	err := tx.Raw("SELECT docid FROM memo_search WHERE memo_search MATCH ? LIMIT 1", ftsRepeats(units)).Scan(&ids).Error
+	return len(ids) > 0, err
+}
+
+// matchOnce: FTS4 walks a full-text match in docid order and hands rows
+// to the join as it goes, so with the ORDER BY on s.docid and a LIMIT it
+// stops after a page — no sorting, no scoring. The table is order=DESC:
+// FTS4 reads doclists incrementally only in the order they are stored,
+// and DESC is the order searches want (in the other order it loaded a
+// common word's whole list first: 0.9 ms for 10,000 matches).
 func (sqliteFTS) matchOnce(tx *gorm.DB, units []searchUnit) *gorm.DB {
 	expr := "(" + ftsMatch(units) + ") NOT (" + ftsRepeats(units) + ")"
 	return tx.Table("memo_search AS s CROSS JOIN memos ON memos.id = s.docid").Where("s.memo_search MATCH ?", expr)
