@@ -53,15 +53,16 @@ func decodeMemoPageToken(tok, filter string) (*store.MemoCursor, error) {
 	return &store.MemoCursor{Pinned: parts[1] == "1", CreatedAt: created, ID: id}, nil
 }
 
-// A search's page token holds the last row's (score, created, id): a
-// memo's score depends on that memo alone (see store/search.go), so the
-// order of what was already listed never changes while memos are added or
-// deleted, and paging neither repeats nor skips any of them. (A memo
-// edited meanwhile moves to its new place, as an edited pin does in the
-// plain listing.)
+// A search's page token holds the last row's (score, id): a memo's score
+// depends on that memo alone (see store/search.go), so the order of what
+// was already listed never changes while memos are added or deleted, and
+// paging neither repeats nor skips any of them. (A memo edited meanwhile
+// moves to its new place, as an edited pin does in the plain listing.)
+// "s2": s1 tokens, from before the order dropped the creation time, are
+// refused as malformed; the client lists again from the first page.
 
 func encodeSearchPageToken(c store.SearchCursor, filter string) string {
-	s := fmt.Sprintf("s1.%x.%d.%d.%d", math.Float64bits(c.Score), c.CreatedAt, c.ID, filterSum(filter))
+	s := fmt.Sprintf("s2.%x.%d.%d", math.Float64bits(c.Score), c.ID, filterSum(filter))
 	return base64.RawURLEncoding.EncodeToString([]byte(s))
 }
 
@@ -74,19 +75,18 @@ func decodeSearchPageToken(tok, filter string) (*store.SearchCursor, error) {
 		return nil, errBadPageToken
 	}
 	parts := strings.Split(string(raw), ".")
-	if len(parts) != 5 || parts[0] != "s1" {
+	if len(parts) != 4 || parts[0] != "s2" {
 		return nil, errBadPageToken
 	}
 	bits, err0 := strconv.ParseUint(parts[1], 16, 64)
-	created, err1 := strconv.ParseInt(parts[2], 10, 64)
-	id, err2 := strconv.ParseInt(parts[3], 10, 64)
-	sum, err3 := strconv.ParseUint(parts[4], 10, 32)
+	id, err2 := strconv.ParseInt(parts[2], 10, 64)
+	sum, err3 := strconv.ParseUint(parts[3], 10, 32)
 	score := math.Float64frombits(bits)
-	if err0 != nil || err1 != nil || err2 != nil || err3 != nil || uint32(sum) != filterSum(filter) ||
+	if err0 != nil || err2 != nil || err3 != nil || uint32(sum) != filterSum(filter) ||
 		math.IsNaN(score) || math.IsInf(score, 0) {
 		return nil, errBadPageToken
 	}
-	return &store.SearchCursor{Score: score, CreatedAt: created, ID: id}, nil
+	return &store.SearchCursor{Score: score, ID: id}, nil
 }
 
 // EncodeIDPageToken / DecodeIDPageToken serve simple id-ordered listings.

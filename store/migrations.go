@@ -56,7 +56,11 @@ var migrations = []migration{
 		return fullTextFor(tx).create(tx.Statement.Context, tx, slog.Default())
 	}},
 	{8, "telegram webhook inbox", migrateTelegramInbox},
+	// 9: reserved for the PostgreSQL feeds.
 	{10, "stored files in the database: file_blobs and file_chunks", migrateFileChunks},
+	{11, "search index: a repeats column, so common words need not be scored", func(tx *gorm.DB) error {
+		return fullTextFor(tx).create(tx.Statement.Context, tx, slog.Default())
+	}},
 }
 
 // memoGroupRowV1 is memo_groups as migration 1 created it.

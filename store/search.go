@@ -1,10 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
@@ -18,11 +20,14 @@ import (
 // with a tsvector column (the 'simple' configuration over the tokens of
 // searchDocument) or pg_trgm.
 //
-// Ranking is BM25's term-frequency part with a fixed length norm and no
-// inverse document frequency, so that a memo's score for a query depends on
-// that memo alone: adding or deleting other memos never reorders the
-// results already listed, and keyset paging on (score, created, id) is
-// exactly stable. (Every result contains every term, so IDF would only
+// Ranking is BM25's saturating term frequency, with neither a length norm
+// nor inverse document frequency, so that a memo's score for a query
+// depends on how often the query's terms occur in it and nothing else:
+// adding or deleting other memos never reorders the results already
+// listed, keyset paging on (score, id) is exactly stable, and — because a
+// memo in which every term occurs once has the lowest score, the same for
+// all such memos — most of a common word's matches need no scoring at all
+// (see SearchMemos). (Every result contains every term, so IDF would only
 // re-weight the terms against each other.)
 
 // SearchQuery is a parsed full-text query: a memo matches when it contains
@@ -39,12 +44,11 @@ type SearchTerm struct {
 	Phrase bool
 }
 
-// SearchCursor is a position in the (score DESC, created DESC, id DESC)
-// order of SearchMemos; a page starts strictly after it.
+// SearchCursor is a position in the (score DESC, id DESC) order of
+// SearchMemos; a page starts strictly after it.
 type SearchCursor struct {
-	Score     float64
-	CreatedAt int64 // Unix microseconds
-	ID        int64
+	Score float64
+	ID    int64
 }
 
 // SearchHit is one result of SearchMemos.
@@ -55,31 +59,37 @@ type SearchHit struct {
 
 // Cursor returns the cursor that continues a search after h.
 func (h SearchHit) Cursor() SearchCursor {
-	return SearchCursor{Score: h.Score, CreatedAt: micros(h.Memo.CreatedAt), ID: h.Memo.ID}
+	return SearchCursor{Score: h.Score, ID: h.Memo.ID}
 }
 
 // ErrEmptySearch is returned for a query with no searchable word (only
 // punctuation, say); callers validate queries before.
 var ErrEmptySearch = errors.New("search query has no words")
 
-// Ranking constants (BM25's k1 and b; avgLen is the fixed length, in index
-// tokens, at which a memo gets no length bonus or penalty).
-const (
-	rankK1     = 1.2
-	rankB      = 0.75
-	rankAvgLen = 32.0
-)
+// rankK1 is BM25's k1: how quickly more occurrences stop adding to a
+// term's score (1 occurrence scores 1, 2 score 1.375, 3 score 1.571, …
+// never more than 2.2).
+const rankK1 = 1.2
 
 // rankScore is the score of one memo: tfs[i] is how often term i occurs in
-// it, length its length in index tokens.
-func rankScore(tfs []uint32, length uint32) float64 {
-	norm := rankK1 * (1 - rankB + rankB*float64(length)/rankAvgLen)
+// it (at least once in a match).
+func rankScore(tfs []uint32) float64 {
 	s := 0.0
 	for _, tf := range tfs {
 		f := float64(tf)
-		s += f * (rankK1 + 1) / (f + norm)
+		s += f * (rankK1 + 1) / (f + rankK1)
 	}
 	return s
+}
+
+// baseScore is the score of a match in which every one of n terms occurs
+// once (the lowest a match can have), computed exactly as rankScore does.
+func baseScore(n int) float64 {
+	tfs := make([]uint32, n)
+	for i := range tfs {
+		tfs[i] = 1
+	}
+	return rankScore(tfs)
 }
 
 // searchUnit is one condition of a query in index tokens: the tokens, in
@@ -148,21 +158,59 @@ func appendCJK(toks []string, run string, closed bool) []string {
 	return toks
 }
 
-// fullTextIndex is one dialect's full-text index over memos.
+// unitTokens lists the distinct tokens of units, in order of appearance.
+func unitTokens(units []searchUnit) []string {
+	var out []string
+	for _, u := range units {
+		for _, t := range u.tokens {
+			if !slices.Contains(out, t) {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
+
+// splittable reports whether a search can take its matches in which no
+// token repeats unscored (matchOnce): not when a unit is a prefix (a lone
+// CJK character), whose hits are several distinct tokens.
+func splittable(units []searchUnit) bool {
+	for _, u := range units {
+		if u.prefix {
+			return false
+		}
+	}
+	return true
+}
+
+// fullTextIndex is one dialect's full-text index over memos. The index
+// holds each memo's searchDoc: the body's tokens with their positions
+// (phrases), and the repeats, the body's tokens that occur more than once.
 type fullTextIndex interface {
 	// create makes the index and its upkeep (in the same transaction as
 	// every memo write) and indexes the memos already stored, logging
 	// progress.
 	create(ctx context.Context, tx *gorm.DB, log *slog.Logger) error
 	// match returns a query over "memos" joined with "s" (columns docid,
-	// score) holding the memos that match units, with their scores.
-	match(tx *gorm.DB, units []searchUnit) *gorm.DB
+	// score) holding the memos that match units, with their scores
+	// (rankScore); with repeated, only those in which some token of units
+	// repeats.
+	match(tx *gorm.DB, units []searchUnit, repeated bool) *gorm.DB
+	// repeats reports whether any memo repeats a token of units (a cheap
+	// read of small lists: when none does, match(…, true) is empty).
+	repeats(tx *gorm.DB, units []searchUnit) (bool, error)
+	// matchOnce returns a query over "memos" joined with "s" (column
+	// docid) holding the memos that match units and in which no token of
+	// units repeats — every unit occurs once, so all score
+	// baseScore(len(units)) — that walks them in docid order with a
+	// LIMIT without reading them all.
+	matchOnce(tx *gorm.DB, units []searchUnit) *gorm.DB
 	// check verifies that the index holds exactly the memos' current text.
 	check(tx *gorm.DB) error
 	// flush completes the index upkeep of the open write transaction
-	// (body gives a content's tokens: searchBody, or prepared); the writer
-	// calls it once, just before COMMIT.
-	flush(tx *gorm.DB, body func(content string) string) error
+	// (document gives a content's index document: searchDocument, or
+	// prepared); the writer calls it once, just before COMMIT.
+	flush(tx *gorm.DB, document func(content string) searchDoc) error
 }
 
 // commit completes the search index's upkeep of the writer's open
@@ -170,7 +218,7 @@ type fullTextIndex interface {
 // stops before the index.)
 func (db *DB) commit() error {
 	if db.searchQueue {
-		if err := fullTextFor(db.wconn).flush(db.wconn, db.searchBodies.body); err != nil {
+		if err := fullTextFor(db.wconn).flush(db.wconn, db.searchBodies.doc); err != nil {
 			return fmt.Errorf("search index: %w", err)
 		}
 	}
@@ -184,7 +232,7 @@ func indexQueuedMemos(db *gorm.DB) error {
 	if !db.Migrator().HasTable("memo_search_queue") {
 		return nil
 	}
-	err := db.Transaction(func(tx *gorm.DB) error { return fullTextFor(tx).flush(tx, searchBody) })
+	err := db.Transaction(func(tx *gorm.DB) error { return fullTextFor(tx).flush(tx, searchDocument) })
 	if err != nil {
 		return fmt.Errorf("index queued memos: %w", err)
 	}
@@ -203,45 +251,150 @@ func fullTextFor(tx *gorm.DB) fullTextIndex {
 }
 
 // SearchMemos returns the memos matching both q (its cursor is ignored) and
-// s, best first, then newest first (ties by id, newest first), with their
-// resources.
+// s, best first, then newest first (by id: the order memos were added),
+// with their resources.
+//
+// A common word matches thousands of memos, and scoring each costs
+// microseconds; but in most of them no token of the query repeats, so
+// they all have the lowest score and their order is by id alone. So a
+// page is the merge of two reads: the matches with a repeated token,
+// scored (usually few: memos rarely repeat a word), and the others, which
+// the index walks newest first and stops after a page. The result is
+// exactly the full ranking's. A query with a lone CJK character (a prefix
+// term) scores every match.
 func (db *DB) SearchMemos(ctx context.Context, q MemoQuery, s SearchQuery, after *SearchCursor) ([]SearchHit, error) {
 	units := searchUnits(s)
 	if len(units) == 0 {
 		return nil, ErrEmptySearch
 	}
 	q.After = nil
-	// Rank and sort only (score, created, id) of every match, then read
-	// the page's rows: sorting whole rows would copy every matching memo.
-	page := filterMemos(fullTextFor(db.read).match(db.r(ctx), units), q).
-		Select("s.docid, s.score, memos.created_at")
-	if after != nil {
-		page = page.Where("(s.score, memos.created_at, memos.id) < (?, ?, ?)", after.Score, after.CreatedAt, after.ID)
-	}
-	page = page.Order("s.score DESC, memos.created_at DESC, memos.id DESC")
-	if q.Limit > 0 {
-		page = page.Limit(q.Limit)
-	}
-	var rows []searchRow
-	err := db.r(ctx).Table("(?) AS p CROSS JOIN memos ON memos.id = p.docid", page).
-		Select("memos.*, p.score AS search_score").
-		Order("p.score DESC, memos.created_at DESC, memos.id DESC").Find(&rows).Error
+	// No read transaction around the reads: database/sql prepares every
+	// statement afresh inside one, which cost a third of a search. Without
+	// one, a memo edited between the reads may show in both parts (so
+	// searchIDs keeps its first place) or in neither, and a deleted one
+	// is left out: as a plain listing, a page reflects edits made while
+	// it is read somewhere.
+	ids, err := searchIDs(db.r(ctx), fullTextFor(db.read), units, q, after, splittable(units))
 	if err != nil {
 		return nil, translate(err)
 	}
-	hits := make([]SearchHit, len(rows))
-	ptrs := make([]*Memo, len(rows))
-	for i := range rows {
-		hits[i] = SearchHit{Memo: rows[i].Row.toMemo(), Score: rows[i].SearchScore}
-		ptrs[i] = &hits[i].Memo
-	}
-	if err := loadResources(db.r(ctx), ptrs); err != nil {
+	hits, err := searchHits(db.r(ctx), ids)
+	if err != nil {
 		return nil, translate(err)
 	}
 	return hits, nil
 }
 
-type searchRow struct {
-	Row         memoRow `gorm:"embedded"`
-	SearchScore float64 `gorm:"column:search_score"`
+// searchIDs returns the page's matches in order (see SearchMemos); with
+// split false it scores every match (a prefix unit needs it; a test
+// compares the two ways).
+func searchIDs(tx *gorm.DB, fts fullTextIndex, units []searchUnit, q MemoQuery, after *SearchCursor, split bool) ([]scoredID, error) {
+	var hits []scoredID
+	scored := true
+	if split {
+		// Reading the query's full lists to find no repeated token cost
+		// a common word as much as the rest of its page.
+		var err error
+		if scored, err = fts.repeats(tx.Session(&gorm.Session{NewDB: true}), units); err != nil {
+			return nil, err
+		}
+	}
+	if scored {
+		ranked := filterMemos(fts.match(tx.Session(&gorm.Session{NewDB: true}), units, split), q).Select("s.docid, s.score")
+		if after != nil {
+			ranked = ranked.Where("(s.score, s.docid) < (?, ?)", after.Score, after.ID)
+		}
+		ranked = ranked.Order("s.score DESC, s.docid DESC")
+		if q.Limit > 0 {
+			ranked = ranked.Limit(q.Limit)
+		}
+		if err := ranked.Scan(&hits).Error; err != nil {
+			return nil, err
+		}
+	}
+	base := baseScore(len(units))
+	if !split || (after != nil && after.Score < base) {
+		return hits, nil
+	}
+	once := filterMemos(fts.matchOnce(tx.Session(&gorm.Session{NewDB: true}), units), q)
+	if after != nil && after.Score == base {
+		once = once.Where("s.docid < ?", after.ID)
+	}
+	once = once.Order("s.docid DESC")
+	if q.Limit > 0 {
+		once = once.Limit(q.Limit)
+	}
+	// The whole rows at once: reading them again by id cost as much.
+	var rows []memoRow
+	if err := once.Select("memos.*").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	for i := range rows {
+		hits = append(hits, scoredID{DocID: rows[i].ID, Score: base, row: &rows[i]})
+	}
+	slices.SortFunc(hits, func(a, b scoredID) int {
+		if c := cmp.Compare(b.Score, a.Score); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.DocID, a.DocID)
+	})
+	seen := make(map[int64]bool, len(hits))
+	hits = slices.DeleteFunc(hits, func(h scoredID) bool {
+		dup := seen[h.DocID]
+		seen[h.DocID] = true
+		return dup
+	})
+	if q.Limit > 0 && len(hits) > q.Limit {
+		hits = hits[:q.Limit]
+	}
+	return hits, nil
+}
+
+// scoredID is one match, with its row when it was read with it.
+type scoredID struct {
+	DocID int64    `gorm:"column:docid"`
+	Score float64  `gorm:"column:score"`
+	row   *memoRow `gorm:"-"`
+}
+
+// searchHits returns the memos of ids (in that order) with their
+// resources, reading the rows not read yet.
+func searchHits(tx *gorm.DB, ids []scoredID) ([]SearchHit, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var keys []int64
+	for _, h := range ids {
+		if h.row == nil {
+			keys = append(keys, h.DocID)
+		}
+	}
+	byID := make(map[int64]*memoRow, len(ids))
+	if len(keys) > 0 {
+		var rows []memoRow
+		if err := tx.Session(&gorm.Session{NewDB: true}).Where("id IN ?", keys).Find(&rows).Error; err != nil {
+			return nil, err
+		}
+		for i := range rows {
+			byID[rows[i].ID] = &rows[i]
+		}
+	}
+	hits := make([]SearchHit, 0, len(ids))
+	for _, h := range ids {
+		r := h.row
+		if r == nil {
+			r = byID[h.DocID]
+		}
+		if r != nil {
+			hits = append(hits, SearchHit{Memo: r.toMemo(), Score: h.Score})
+		}
+	}
+	ptrs := make([]*Memo, len(hits))
+	for i := range hits {
+		ptrs[i] = &hits[i].Memo
+	}
+	if err := loadResources(tx.Session(&gorm.Session{NewDB: true}), ptrs); err != nil {
+		return nil, err
+	}
+	return hits, nil
 }

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"slices"
+	"strings"
 	"sync"
 	"unicode"
 	"unicode/utf8"
@@ -121,3 +123,49 @@ func appendFolded(b []byte, w string) []byte {
 }
 
 var nfdScratch = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
+
+// repeatMark ends a token of the index's repeats column: U+E000 is a
+// private-use character that folding never keeps (it is neither a letter
+// nor a digit), so no word and no query token ever ends with it.
+const repeatMark = "\uE000"
+
+// searchDoc is what the index holds for one memo: body, its token stream
+// (searchBody), and repeats, each token that occurs in body more than once,
+// once, followed by repeatMark. repeats is what lets a search order most of
+// its matches without scoring them (see SearchMemos): a memo in which no
+// token of the query repeats has the lowest score the query can give.
+type searchDoc struct {
+	body, repeats string
+}
+
+// searchDocument is the index document of content.
+func searchDocument(content string) searchDoc {
+	body := searchBody(content)
+	return searchDoc{body: body, repeats: searchRepeats(body)}
+}
+
+// searchRepeats lists the tokens of body (space-separated, as searchBody
+// writes them) that occur more than once, each once with repeatMark, in
+// sorted order.
+func searchRepeats(body string) string {
+	var buf [64]string
+	toks := buf[:0]
+	for start := 0; start < len(body); {
+		end := strings.IndexByte(body[start:], ' ')
+		if end < 0 {
+			end = len(body) - start
+		}
+		if end > 0 {
+			toks = append(toks, body[start:start+end])
+		}
+		start += end + 1
+	}
+	slices.Sort(toks)
+	var b []byte
+	for i := 1; i < len(toks); i++ {
+		if toks[i] == toks[i-1] && (i == 1 || toks[i-2] != toks[i]) {
+			b = append(append(append(b, toks[i]...), repeatMark...), ' ')
+		}
+	}
+	return string(b)
+}

@@ -21,7 +21,7 @@ type searchBodies struct {
 }
 
 type preparedBody struct {
-	body string
+	doc  searchDoc
 	refs int // writes in flight that prepared this content
 }
 
@@ -42,12 +42,12 @@ func (db *DB) prepareSearch(contents ...string) (release func()) {
 		if content == "" {
 			continue
 		}
-		body := searchBody(content) // outside the lock: the costly part
+		doc := searchDocument(content) // outside the lock: the costly part
 		c.mu.Lock()
 		if p := c.m[content]; p != nil {
 			p.refs++
 		} else {
-			c.m[content] = &preparedBody{body: body, refs: 1}
+			c.m[content] = &preparedBody{doc: doc, refs: 1}
 		}
 		c.mu.Unlock()
 		keys = append(keys, content)
@@ -64,15 +64,15 @@ func (db *DB) prepareSearch(contents ...string) (release func()) {
 	}
 }
 
-// body returns the index tokens of content: prepared, or computed now.
-func (c *searchBodies) body(content string) string {
+// doc returns the index document of content: prepared, or computed now.
+func (c *searchBodies) doc(content string) searchDoc {
 	c.mu.Lock()
 	p := c.m[content]
 	c.mu.Unlock()
 	if p != nil {
-		return p.body
+		return p.doc
 	}
-	return searchBody(content)
+	return searchDocument(content)
 }
 
 // len is the number of contents prepared and not yet released (tests).

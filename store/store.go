@@ -51,6 +51,7 @@ type DB struct {
 	hooks testHooks
 
 	searchQueue  bool          // the schema has the search index's queue (search.go: commit)
+	stopMerge    chan struct{} // ends mergeSearchIndexWhenIdle (search_merge.go)
 	searchBodies *searchBodies // index tokens prepared by callers (search_prepare.go)
 }
 
@@ -174,10 +175,14 @@ func open(ctx context.Context, writeD, readD gorm.Dialector, opts Options) (*DB,
 	return db, nil
 }
 
-// start runs the writer and the syncer.
+// start runs the writer and the syncer, and the search index's merger.
 func (db *DB) start() {
 	go db.writer()
 	go db.syncer()
+	if db.searchQueue {
+		db.stopMerge = make(chan struct{})
+		go db.mergeSearchIndexWhenIdle(searchMergeIdle, db.stopMerge)
+	}
 }
 
 // Close waits for the writes already queued (each is answered), then
@@ -191,6 +196,9 @@ func (db *DB) Close() error {
 	}
 	close(db.writes)
 	db.closeMu.Unlock()
+	if db.stopMerge != nil {
+		close(db.stopMerge)
+	}
 	if db.wal != nil { // started
 		<-db.done
 	}

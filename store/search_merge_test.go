@@ -1,0 +1,58 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// TestSearchIndexMergesWhenIdle: memos written one commit each leave many
+// segments; once writes stop, the idle merger brings them down to a few,
+// and the index still checks and finds every memo.
+func TestSearchIndexMergesWhenIdle(t *testing.T) {
+	ctx := context.Background()
+	db := openSearchTestDB(t)
+	u := User{Username: "u", PasswordHash: "x", Role: RoleUser}
+	if err := db.CreateUser(ctx, &u, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 60; i++ {
+		m := Memo{CreatorID: u.ID, Content: fmt.Sprintf("heron note %d", i), Visibility: VisibilityPrivate, Source: SourceAPI}
+		if err := db.CreateMemo(ctx, &m, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	segments := func() int {
+		var n int
+		if err := db.r(ctx).Raw("SELECT COUNT(*) FROM memo_search_segdir").Scan(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := segments()
+	if before < 10 {
+		t.Fatalf("%d segments after 60 single-memo commits: the test does not exercise merging", before)
+	}
+	stop := make(chan struct{})
+	defer close(stop)
+	go db.mergeSearchIndexWhenIdle(10*time.Millisecond, stop)
+	deadline := time.Now().Add(10 * time.Second)
+	for segments() >= searchMergeMinSegments {
+		if time.Now().After(deadline) {
+			t.Fatalf("still %d segments (from %d) after 10 s idle", segments(), before)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := db.CheckSearchIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := searchCount(t, db, "heron"); n != 60 {
+		t.Fatalf("found %d of 60 memos after merging", n)
+	}
+	// Nothing left to merge: a step says so.
+	more, err := db.mergeSearchStep(ctx)
+	if err != nil || more {
+		t.Fatalf("a step on a merged index: more=%v, %v", more, err)
+	}
+}
