@@ -56,6 +56,7 @@ var migrations = []migration{
 		return fullTextFor(tx).create(tx.Statement.Context, tx, slog.Default())
 	}},
 	{8, "telegram webhook inbox", migrateTelegramInbox},
+	{9, "several processes: change log, shared bot status, sign-in throttle", migrateFeeds},
 }
 
 // memoGroupRowV1 is memo_groups as migration 1 created it.
