@@ -46,7 +46,9 @@ func postgresBotStatusOps(t *testing.T) botStatusOps {
 			err = g.Transaction(func(tx *gorm.DB) error { term, err = claimBotStatus(tx, st); return err })
 			return term, err
 		},
-		set: func(st BotStatus) error { return g.Transaction(func(tx *gorm.DB) error { return setBotStatus(tx, st) }) },
+		set: func(st BotStatus) error {
+			return g.Transaction(func(tx *gorm.DB) error { return setBotStatus(tx, st) })
+		},
 		get: func(id int64) (BotStatus, error) {
 			var row botStatusRow
 			if err := g.Take(&row, "bot_id = ?", id).Error; err != nil {
