@@ -108,3 +108,8 @@ func (db *DB) pgChanges() *pgChanges {
 	pc, _ := db.memoEvents.(*pgChanges)
 	return pc
 }
+
+// MultiProcess reports whether other processes may share this database
+// (PostgreSQL), so that what a process keeps in memory about it — sign-in
+// counters, say — belongs in the database instead.
+func (db *DB) MultiProcess() bool { return db.pgChanges() != nil }
