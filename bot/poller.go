@@ -11,6 +11,7 @@ import (
 	"github.com/PaulSonOfLars/gotgbot/v2"
 
 	"github.com/memoria-app/memoria/rules"
+	"github.com/memoria-app/memoria/store"
 	"github.com/memoria-app/memoria/tgtoken"
 )
 
@@ -30,6 +31,9 @@ type poller struct {
 	// webhookURL is where Telegram delivers updates in webhook mode
 	// (webhook.go); "" means polling.
 	webhookURL string
+	// lease is this process's lease on the bot (leader.go), checked
+	// before each getUpdates and offset; nil: not elected (tests).
+	lease store.Lease
 }
 
 func newPoller(s *Supervisor, ep tgtoken.Endpoint) *poller {
@@ -138,7 +142,7 @@ func (p *poller) poll(ctx context.Context, username string, transient, rejected,
 	transient.reset()
 	h := newBatchHandler(p)
 	st := newStall(p, username)
-	for ctx.Err() == nil {
+	for p.stillLeader(ctx, "getUpdates") {
 		raw, err := p.getUpdates(ctx, offset)
 		if err != nil {
 			p.observeGetUpdates(ctx, err)
@@ -163,6 +167,9 @@ func (p *poller) poll(ctx context.Context, username string, transient, rejected,
 		// Confirm what is committed, even when the rest of the batch
 		// failed: only the updates from the failure on come again.
 		if next > offset && ctx.Err() == nil {
+			if !p.stillLeader(ctx, "storing the offset") {
+				return // another process may have polled these already
+			}
 			if err := p.sup.cursors.SetCursor(ctx, p.cursorName(), next); err != nil {
 				// Not fatal: ingest keys make the redelivery harmless.
 				p.log.Error("store offset", "err", err)

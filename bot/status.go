@@ -12,10 +12,31 @@ import (
 type statusBox struct {
 	mu sync.Mutex
 	s  rules.BotStatus
+	// changed (capacity 1) receives a value after every change, for the
+	// leader's status publisher (leader.go).
+	changed chan struct{}
 }
 
 func newStatusBox() *statusBox {
-	return &statusBox{s: rules.BotStatus{State: rules.BotDisabled, Since: time.Now()}}
+	return &statusBox{s: rules.BotStatus{State: rules.BotDisabled, Since: time.Now()}, changed: make(chan struct{}, 1)}
+}
+
+// signalLocked tells the publisher the status changed; b.mu is held.
+func (b *statusBox) signalLocked() {
+	select {
+	case b.changed <- struct{}{}:
+	default:
+	}
+}
+
+// setPoller names the process running the bot ("" for none).
+func (b *statusBox) setPoller(name string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.s.Poller != name {
+		b.s.Poller = name
+		b.signalLocked()
+	}
 }
 
 func (b *statusBox) get() rules.BotStatus {
@@ -28,12 +49,19 @@ func (b *statusBox) get() rules.BotStatus {
 func (b *statusBox) set(state rules.BotState, username, errText string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	old := b.s
 	if b.s.State != state || b.s.Error != errText {
 		b.s.Since = time.Now()
 	}
 	b.s.State, b.s.Error = state, errText
 	if username != "" || state == rules.BotDisabled {
 		b.s.Username = username
+	}
+	if state == rules.BotDisabled {
+		b.s.Poller = ""
+	}
+	if b.s != old {
+		b.signalLocked()
 	}
 }
 
@@ -47,6 +75,7 @@ func (b *statusBox) clearIf(errText, username string) {
 		if username != "" {
 			b.s.Username = username
 		}
+		b.signalLocked()
 	}
 }
 

@@ -96,6 +96,16 @@ type Options struct {
 	// InboxRecheck is how often the webhook inbox is read without a
 	// signal from the store, as a safety net (default 30 s).
 	InboxRecheck time.Duration
+	// Elector elects the one process that runs the bot among those
+	// sharing the database (leader.go); default: an in-process one, for
+	// a database no other process opens.
+	Elector store.Elector
+	// SharedStatus is where the running process publishes the bot's
+	// status and the others read it (*store.DB); nil: not shared.
+	SharedStatus SharedStatus
+	// ProcessName names this process in the bot status (default
+	// "<hostname>:<pid>").
+	ProcessName string
 }
 
 func (o *Options) defaults() {
@@ -149,6 +159,12 @@ func (o *Options) defaults() {
 	if o.InboxRecheck <= 0 {
 		o.InboxRecheck = 30 * time.Second
 	}
+	if o.Elector == nil {
+		o.Elector = store.NewLocalElector()
+	}
+	if o.ProcessName == "" {
+		o.ProcessName = defaultProcessName()
+	}
 }
 
 // Supervisor follows the telegramBotToken and telegramUpdateMode settings
@@ -164,6 +180,9 @@ type Supervisor struct {
 	// active is the running poller's sender (nil while none runs), for
 	// messages that do not answer an update (link notices).
 	active atomic.Pointer[sender]
+	// shared is the running process's status while this one stands by
+	// (nil otherwise; leader.go).
+	shared atomic.Pointer[rules.BotStatus]
 }
 
 // New builds a supervisor; Run starts it.
@@ -186,8 +205,14 @@ func (s *Supervisor) NotifyTelegramLinked(telegramUserID int64, username string)
 	s.log.Info("link notice not sent: the bot is not running", "telegram_user", telegramUserID)
 }
 
-// Status reports the runner's state for BotService.GetBotStatus.
-func (s *Supervisor) Status() rules.BotStatus { return s.status.get() }
+// Status reports the runner's state for BotService.GetBotStatus: this
+// process's, or while it stands by the running process's.
+func (s *Supervisor) Status() rules.BotStatus {
+	if st := s.shared.Load(); st != nil {
+		return *st
+	}
+	return s.status.get()
+}
 
 // Run follows the settings until ctx ends. On every change of the token
 // or of how updates arrive the running poller is cancelled — its in-flight
@@ -246,11 +271,9 @@ func (s *Supervisor) start(ctx context.Context, target runTarget) (stop func()) 
 	}
 	pctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
-	p := newPoller(s, ep)
-	p.webhookURL = target.webhookURL
 	go func() {
 		defer close(done)
-		p.run(pctx)
+		s.lead(pctx, ep, target.webhookURL) // leader.go
 	}()
 	return func() {
 		cancel()

@@ -50,6 +50,9 @@ func (p *poller) consume(ctx context.Context, inbox Inbox, username string, unti
 	}
 	pruned := time.Now()
 	for ctx.Err() == nil {
+		if !p.stillLeader(ctx, "reading the webhook inbox") {
+			return false
+		}
 		if len(unmarked) > 0 {
 			// Never handle an update again (a button press would act
 			// twice) just because marking it failed.

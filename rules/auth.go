@@ -81,7 +81,11 @@ func (r *Rules) hashPassword(ctx context.Context, pw string) (string, error) {
 func (r *Rules) checkPassword(ctx context.Context, account, password string, lookup func() ([]byte, error)) (bool, error) {
 	addr := clientAddrKeyFrom(ctx)
 	now := time.Now()
-	if retry, ok := r.cfg.SignInThrottle.Attempt(account, addr, now); !ok {
+	retry, ok, err := r.cfg.SignInThrottle.Attempt(ctx, account, addr, now)
+	if err != nil {
+		return false, err
+	}
+	if !ok {
 		return false, throttled(retry, now)
 	}
 	if account == "" {
@@ -95,11 +99,13 @@ func (r *Rules) checkPassword(ctx context.Context, account, password string, loo
 		_, err := r.pw.matches(ctx, dummyHash, password)
 		return false, err
 	}
-	ok, err := r.pw.matches(ctx, hash, password)
+	ok, err = r.pw.matches(ctx, hash, password)
 	if err != nil || !ok {
 		return false, err
 	}
-	r.cfg.SignInThrottle.Succeeded(account, addr, time.Now())
+	// The password is right whatever happens here: should the throttle
+	// fail to record it, the attempt merely stays counted as a failure.
+	_ = r.cfg.SignInThrottle.Succeeded(ctx, account, addr, time.Now())
 	return true, nil
 }
 

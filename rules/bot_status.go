@@ -22,6 +22,9 @@ type BotStatus struct {
 	Username string
 	Error    string
 	Since    time.Time
+	// Poller names the process that runs the bot (polls, or consumes
+	// the webhook inbox), "<hostname>:<pid>"; "" while none does.
+	Poller string
 }
 
 // BotStatusSource reports the bot runner's status; the bot package

@@ -13,8 +13,9 @@ type Config struct {
 	// BcryptCost for password hashes (default bcrypt.DefaultCost; tests
 	// lower it).
 	BcryptCost int
-	// SignInThrottle limits password guessing (nil: an in-memory one with
-	// the default ThrottleConfig).
+	// SignInThrottle limits password guessing (nil: with the default
+	// ThrottleConfig, an in-memory one, or the database's when other
+	// processes share it).
 	SignInThrottle SignInThrottle
 	// PasswordWorkers bounds concurrent bcrypt operations (0: half the
 	// CPUs, at least one).
@@ -55,13 +56,18 @@ func NewRules(db *store.DB, dataDir string, cfg Config) (*Rules, error) {
 	}
 	if cfg.SignInThrottle == nil {
 		cfg.SignInThrottle = NewMemorySignInThrottle(ThrottleConfig{})
+		if db.MultiProcess() {
+			cfg.SignInThrottle = NewDBSignInThrottle(db, ThrottleConfig{})
+		}
 	}
 	fs, err := newFileStores(db, dataDir, cfg.FilesInDB)
 	if err != nil {
 		return nil, err
 	}
-	return &Rules{db: db, files: fs, cfg: cfg, auth: newAuthCache(), settings: newSettingsCache(),
-		pw: newPasswordPool(cfg.PasswordWorkers)}, nil
+	r := &Rules{db: db, files: fs, cfg: cfg, auth: newAuthCache(), settings: newSettingsCache(),
+		pw: newPasswordPool(cfg.PasswordWorkers)}
+	db.OnInvalidate(r.invalidate) // cache_invalidation.go
+	return r, nil
 }
 
 // MaxUploadBytes is the configured resource size limit.

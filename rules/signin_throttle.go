@@ -15,20 +15,21 @@ import (
 // answered resource_exhausted at once, without hashing anything.
 //
 // The in-memory implementation (NewMemorySignInThrottle) serves one
-// process; several processes sharing a database would plug in a
-// database-backed one here.
+// process; processes sharing a PostgreSQL database share the counters
+// in it (NewDBSignInThrottle, signin_throttle_db.go) with the same policy.
 type SignInThrottle interface {
 	// Attempt asks whether a password for account may be checked now for
 	// a caller at addr (an empty account or addr is not tracked). When it
 	// may not, ok is false and retry is the earliest time worth trying
 	// again. An allowed attempt counts as a failure at once, so concurrent
 	// guesses cannot slip past the limit, until Succeeded withdraws it.
-	Attempt(account, addr string, now time.Time) (retry time.Time, ok bool)
+	// An error (the counters could not be read) allows nothing.
+	Attempt(ctx context.Context, account, addr string, now time.Time) (retry time.Time, ok bool, err error)
 	// Succeeded records that an attempt Attempt allowed was right: the
 	// account's failures are forgotten, the address's provisional failure
 	// is withdrawn, and addr becomes an address the account is known to
 	// sign in from.
-	Succeeded(account, addr string, now time.Time)
+	Succeeded(ctx context.Context, account, addr string, now time.Time) error
 }
 
 // ThrottleConfig tunes the in-memory sign-in throttle; zero fields take the
@@ -112,28 +113,36 @@ func NewMemorySignInThrottle(cfg ThrottleConfig) SignInThrottle {
 }
 
 // lockedUntil is when f's lock-out ends (zero: no lock-out).
-func (t *memoryThrottle) lockedUntil(f *failureCount, maxLock time.Duration) time.Time {
-	if f == nil || f.n < t.cfg.FreeFailures {
+func (c ThrottleConfig) lockedUntil(f *failureCount, maxLock time.Duration) time.Time {
+	if f == nil || f.n < c.FreeFailures {
 		return time.Time{}
 	}
 	d := maxLock
-	if shift := f.n - t.cfg.FreeFailures; shift < 40 {
-		d = min(t.cfg.BaseLockout<<shift, maxLock)
+	if shift := f.n - c.FreeFailures; shift < 40 {
+		d = min(c.BaseLockout<<shift, maxLock)
 	}
 	return f.last.Add(d)
 }
 
 // stale reports whether f may be forgotten: quiet for a window after its
 // last failure or lock-out.
-func (t *memoryThrottle) stale(f *failureCount, maxLock time.Duration, now time.Time) bool {
+func (c ThrottleConfig) stale(f *failureCount, maxLock time.Duration, now time.Time) bool {
 	end := f.last
-	if u := t.lockedUntil(f, maxLock); u.After(end) {
+	if u := c.lockedUntil(f, maxLock); u.After(end) {
 		end = u
 	}
-	return now.Sub(end) > t.cfg.Window
+	return now.Sub(end) > c.Window
 }
 
-func (t *memoryThrottle) Attempt(account, addr string, now time.Time) (time.Time, bool) {
+func (t *memoryThrottle) lockedUntil(f *failureCount, maxLock time.Duration) time.Time {
+	return t.cfg.lockedUntil(f, maxLock)
+}
+
+func (t *memoryThrottle) stale(f *failureCount, maxLock time.Duration, now time.Time) bool {
+	return t.cfg.stale(f, maxLock, now)
+}
+
+func (t *memoryThrottle) Attempt(_ context.Context, account, addr string, now time.Time) (time.Time, bool, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var retry time.Time
@@ -148,7 +157,7 @@ func (t *memoryThrottle) Attempt(account, addr string, now time.Time) (time.Time
 		}
 	}
 	if !retry.IsZero() {
-		return retry, false
+		return retry, false, nil
 	}
 	if account != "" {
 		t.fail(t.accounts, account, t.cfg.MaxAccountLockout, now)
@@ -156,29 +165,30 @@ func (t *memoryThrottle) Attempt(account, addr string, now time.Time) (time.Time
 	if addr != "" {
 		t.fail(t.addrs, addr, t.cfg.MaxAddressLockout, now)
 	}
-	return time.Time{}, true
+	return time.Time{}, true, nil
 }
 
-func (t *memoryThrottle) Succeeded(account, addr string, now time.Time) {
+func (t *memoryThrottle) Succeeded(_ context.Context, account, addr string, now time.Time) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if account != "" {
 		delete(t.accounts, account)
 	}
 	if addr == "" {
-		return
+		return nil
 	}
 	if f := t.addrs[addr]; f != nil && f.n > 0 {
 		f.n--
 	}
 	if account == "" {
-		return
+		return nil
 	}
 	k := account + "\x00" + addr
 	if _, ok := t.known[k]; !ok && len(t.known) >= t.cfg.MaxEntries {
 		t.evictKnown(now)
 	}
 	t.known[k] = now
+	return nil
 }
 
 // current returns key's counter, forgetting it first if it is stale.

@@ -5,13 +5,53 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/memoria-app/memoria/store"
 )
 
 var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 
+// throttleKinds are the throttles every scenario runs on: the in-memory
+// one, and the database's (here over SQLite; the store's own tests hold
+// its locking on PostgreSQL).
+var throttleKinds = map[string]func(t *testing.T) SignInThrottle{
+	"memory": func(*testing.T) SignInThrottle { return NewMemorySignInThrottle(ThrottleConfig{}) },
+	"database": func(t *testing.T) SignInThrottle {
+		db, err := store.Open(context.Background(), t.TempDir(), store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return NewDBSignInThrottle(db, ThrottleConfig{})
+	},
+}
+
+// throttleT calls a throttle as the scenarios read best, failing the test
+// on an error.
+type throttleT struct {
+	t  *testing.T
+	th SignInThrottle
+}
+
+func (a *throttleT) Attempt(account, addr string, now time.Time) (time.Time, bool) {
+	a.t.Helper()
+	retry, ok, err := a.th.Attempt(context.Background(), account, addr, now)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return retry, ok
+}
+
+func (a *throttleT) Succeeded(account, addr string, now time.Time) {
+	a.t.Helper()
+	if err := a.th.Succeeded(context.Background(), account, addr, now); err != nil {
+		a.t.Fatal(err)
+	}
+}
+
 // failN makes n allowed attempts (all wrong) one second apart, the first
 // at start, and returns the time of the last; it fails if one is refused.
-func failN(t *testing.T, th SignInThrottle, account, addr string, n int, start time.Time) time.Time {
+func failN(t *testing.T, th *throttleT, account, addr string, n int, start time.Time) time.Time {
 	t.Helper()
 	now := start
 	for i := range n {
@@ -28,8 +68,8 @@ func failN(t *testing.T, th SignInThrottle, account, addr string, n int, start t
 func TestSignInThrottle(t *testing.T) {
 	cfg := ThrottleConfig{}.withDefaults()
 	free := cfg.FreeFailures
-	for name, run := range map[string]func(t *testing.T, th SignInThrottle){
-		"ten failures are free, then the account and the address are locked": func(t *testing.T, th SignInThrottle) {
+	for name, run := range map[string]func(t *testing.T, th *throttleT){
+		"ten failures are free, then the account and the address are locked": func(t *testing.T, th *throttleT) {
 			last := failN(t, th, "alice", "10.0.0.1", free, t0)
 			// The 10th failure locks for BaseLockout from its time.
 			retry, ok := th.Attempt("alice", "10.0.0.1", last)
@@ -45,13 +85,13 @@ func TestSignInThrottle(t *testing.T) {
 				t.Fatal("the address's lock-out does not hold for another account")
 			}
 		},
-		"nine failures lock nothing": func(t *testing.T, th SignInThrottle) {
+		"nine failures lock nothing": func(t *testing.T, th *throttleT) {
 			last := failN(t, th, "alice", "10.0.0.1", free-1, t0)
 			if _, ok := th.Attempt("alice", "10.0.0.1", last); !ok {
 				t.Fatal("the 10th attempt is refused")
 			}
 		},
-		"each further failure doubles the lock-out, up to the cap": func(t *testing.T, th SignInThrottle) {
+		"each further failure doubles the lock-out, up to the cap": func(t *testing.T, th *throttleT) {
 			last := failN(t, th, "alice", "", free, t0)
 			want := cfg.BaseLockout
 			for i := range 14 {
@@ -69,7 +109,7 @@ func TestSignInThrottle(t *testing.T) {
 				t.Fatalf("lock-out never reached the cap: %v", want)
 			}
 		},
-		"a refused attempt does not extend the lock-out": func(t *testing.T, th SignInThrottle) {
+		"a refused attempt does not extend the lock-out": func(t *testing.T, th *throttleT) {
 			last := failN(t, th, "alice", "10.0.0.1", free, t0)
 			first, _ := th.Attempt("alice", "10.0.0.1", last)
 			for range 50 {
@@ -79,7 +119,7 @@ func TestSignInThrottle(t *testing.T) {
 				t.Fatalf("refused attempts moved the lock-out from %v to %v", first, again)
 			}
 		},
-		"failures are forgotten after a quiet window": func(t *testing.T, th SignInThrottle) {
+		"failures are forgotten after a quiet window": func(t *testing.T, th *throttleT) {
 			last := failN(t, th, "alice", "10.0.0.1", free-1, t0)
 			last = failN(t, th, "alice", "10.0.0.1", free-1, last.Add(cfg.Window+time.Second))
 			if _, ok := th.Attempt("alice", "10.0.0.1", last); !ok {
@@ -89,7 +129,7 @@ func TestSignInThrottle(t *testing.T) {
 				t.Fatal("a full count after the window did not lock")
 			}
 		},
-		"success resets the account, not the address": func(t *testing.T, th SignInThrottle) {
+		"success resets the account, not the address": func(t *testing.T, th *throttleT) {
 			last := failN(t, th, "alice", "10.0.0.1", free, t0) // the 10th is right
 			th.Succeeded("alice", "10.0.0.1", last)
 			// The successful attempt is withdrawn from the address: one more
@@ -104,7 +144,7 @@ func TestSignInThrottle(t *testing.T) {
 				t.Fatal("the account was not locked again")
 			}
 		},
-		"a known address is not locked out by others' failures on the account": func(t *testing.T, th SignInThrottle) {
+		"a known address is not locked out by others' failures on the account": func(t *testing.T, th *throttleT) {
 			if _, ok := th.Attempt("alice", "192.0.2.7", t0); !ok {
 				t.Fatal("refused")
 			}
@@ -128,11 +168,13 @@ func TestSignInThrottle(t *testing.T) {
 				t.Fatal("an address stays known forever")
 			}
 		},
-		"empty account and address are not tracked": func(t *testing.T, th SignInThrottle) {
+		"empty account and address are not tracked": func(t *testing.T, th *throttleT) {
 			failN(t, th, "", "", 5*free, t0)
 		},
 	} {
-		t.Run(name, func(t *testing.T) { run(t, NewMemorySignInThrottle(ThrottleConfig{})) })
+		for kind, open := range throttleKinds {
+			t.Run(kind+"/"+name, func(t *testing.T) { run(t, &throttleT{t: t, th: open(t)}) })
+		}
 	}
 }
 
@@ -140,9 +182,10 @@ func TestSignInThrottle(t *testing.T) {
 // addresses never grows the tables past MaxEntries, and a long lock-out
 // survives the evictions.
 func TestSignInThrottleBoundedMemory(t *testing.T) {
-	th := NewMemorySignInThrottle(ThrottleConfig{MaxEntries: 100}).(*memoryThrottle)
+	mt := NewMemorySignInThrottle(ThrottleConfig{MaxEntries: 100}).(*memoryThrottle)
+	th := &throttleT{t: t, th: mt}
 	// A victim guessed at for a while: locked for the longest lock-out.
-	now := failN(t, th, "victim", "", th.cfg.FreeFailures, t0)
+	now := failN(t, th, "victim", "", mt.cfg.FreeFailures, t0)
 	for range 10 {
 		retry, _ := th.Attempt("victim", "", now)
 		if _, ok := th.Attempt("victim", "", retry); !ok {
@@ -158,8 +201,8 @@ func TestSignInThrottleBoundedMemory(t *testing.T) {
 		th.Succeeded(fmt.Sprintf("u%d", now.UnixNano()), "10.0.0.1", now)
 		now = now.Add(time.Millisecond)
 	}
-	if len(th.accounts) > 100 || len(th.addrs) > 100 || len(th.known) > 100 {
-		t.Fatalf("tables grew to %d accounts, %d addresses, %d known pairs; cap 100", len(th.accounts), len(th.addrs), len(th.known))
+	if len(mt.accounts) > 100 || len(mt.addrs) > 100 || len(mt.known) > 100 {
+		t.Fatalf("tables grew to %d accounts, %d addresses, %d known pairs; cap 100", len(mt.accounts), len(mt.addrs), len(mt.known))
 	}
 	if _, ok := th.Attempt("victim", "", now); ok {
 		t.Fatal("the attacked account's counter was evicted")

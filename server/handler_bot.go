@@ -26,6 +26,6 @@ func (h *botHandler) GetBotStatus(ctx context.Context, _ *connect.Request[v1.Get
 		return nil, err
 	}
 	return connect.NewResponse(&v1.GetBotStatusResponse{
-		State: botStateToProto[st.State], Username: st.Username, Error: st.Error, Since: ts(st.Since),
+		State: botStateToProto[st.State], Username: st.Username, Error: st.Error, Since: ts(st.Since), Poller: st.Poller,
 	}), nil
 }

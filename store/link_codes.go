@@ -78,6 +78,9 @@ func (db *DB) RedeemLinkCode(ctx context.Context, hash []byte, telegramUserID in
 		if err := setTelegramID(tx, row.UserID, telegramUserID); err != nil {
 			return err
 		}
+		if err := invalidate(tx, Invalidation{Kind: InvalidateUserSettings, UserID: row.UserID}); err != nil { // changes.go
+			return err
+		}
 		row.UsedAt = micros(now)
 		out.UsedAt = now
 		return tx.Model(&linkCodeRow{}).Where("hash = ?", hash).Update("used_at", row.UsedAt).Error

@@ -249,6 +249,16 @@ func (f *localMemoFeed) subscribe(ctx context.Context, buffer int) *MemoSubscrip
 	return s
 }
 
+// lose ends every subscription with ErrEventsLost: events were missed
+// (the PostgreSQL listener was cut off too long), so subscribers reload.
+func (f *localMemoFeed) lose() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for s := range f.subs {
+		f.endLocked(s, ErrEventsLost)
+	}
+}
+
 func (f *localMemoFeed) close() {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -56,7 +56,7 @@ var migrations = []migration{
 		return fullTextFor(tx).create(tx.Statement.Context, tx, slog.Default())
 	}},
 	{8, "telegram webhook inbox", migrateTelegramInbox},
-	// 9: reserved for the PostgreSQL feeds.
+	{9, "several processes: change log, shared bot status, sign-in throttle", migrateFeeds},
 	{10, "stored files in the database: file_blobs and file_chunks", migrateFileChunks},
 	{11, "search index: a repeats column, so common words need not be scored", func(tx *gorm.DB) error {
 		return fullTextFor(tx).create(tx.Statement.Context, tx, slog.Default())

@@ -82,12 +82,15 @@ func (db *DB) UpdateSystemSettings(ctx context.Context, change func(*SystemSetti
 			return err
 		}
 		out = s
-		return nil
+		return logChange(tx, changeSettings, nil) // changes.go
 	})
 	if err != nil {
 		return SystemSettings{}, err
 	}
-	db.feed.publishLocked(out)
+	if db.pgChanges() == nil {
+		// PostgreSQL: the change listener publishes it, in every process.
+		db.feed.publishLocked(out)
+	}
 	return out, nil
 }
 
@@ -245,7 +248,7 @@ func (db *DB) UpdateUserSettings(ctx context.Context, userID int64, change func(
 			return err
 		}
 		out = s
-		return nil
+		return invalidate(tx, Invalidation{Kind: InvalidateUserSettings, UserID: userID}) // changes.go
 	})
 	return out, err
 }

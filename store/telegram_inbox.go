@@ -96,7 +96,10 @@ func (db *DB) AppendTelegramUpdate(ctx context.Context, botID, updateID int64, b
 	err = db.tx(ctx, func(tx *gorm.DB) error {
 		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
 		added = res.RowsAffected > 0
-		return res.Error
+		if res.Error != nil || !added {
+			return res.Error
+		}
+		return logChange(tx, changeInbox, nil) // wakes the consumer in whichever process (changes.go)
 	})
 	if err != nil {
 		return false, translate(err)

@@ -60,13 +60,19 @@ func (db *DB) ListTokens(ctx context.Context, userID int64, kind TokenKind) ([]T
 // such token of that user).
 func (db *DB) DeleteToken(ctx context.Context, userID, id int64) error {
 	return db.tx(ctx, func(tx *gorm.DB) error {
-		return deleteOne(tx, &tokenRow{}, "id = ? AND user_id = ?", id, userID)
+		if err := deleteOne(tx, &tokenRow{}, "id = ? AND user_id = ?", id, userID); err != nil {
+			return err
+		}
+		return invalidate(tx, Invalidation{Kind: InvalidateUser, UserID: userID}) // changes.go
 	})
 }
 
 // DeleteTokenByHash revokes the token with that hash.
 func (db *DB) DeleteTokenByHash(ctx context.Context, hash []byte) error {
 	return db.tx(ctx, func(tx *gorm.DB) error {
-		return deleteOne(tx, &tokenRow{}, "hash = ?", hash)
+		if err := deleteOne(tx, &tokenRow{}, "hash = ?", hash); err != nil {
+			return err
+		}
+		return invalidate(tx, Invalidation{Kind: InvalidateToken, TokenHash: hash}) // changes.go
 	})
 }

@@ -113,7 +113,7 @@ func (db *DB) UpdateUser(ctx context.Context, id int64, upd UserUpdate) (User, e
 			}
 		}
 		out = row.toUser()
-		return nil
+		return invalidate(tx, Invalidation{Kind: InvalidateUser, UserID: id}) // changes.go
 	})
 	return out, err
 }
@@ -127,7 +127,10 @@ func (db *DB) DeleteUser(ctx context.Context, id int64) ([]string, error) {
 		if err := tx.Model(&resourceRow{}).Where("creator_id = ?", id).Pluck("storage_path", &paths).Error; err != nil {
 			return err
 		}
-		return deleteOne(tx, &userRow{}, "id = ?", id)
+		if err := deleteOne(tx, &userRow{}, "id = ?", id); err != nil {
+			return err
+		}
+		return invalidate(tx, Invalidation{Kind: InvalidateUser, UserID: id}) // changes.go
 	})
 	return paths, err
 }

@@ -23,6 +23,7 @@ type Bot struct {
 	confirmed    int64 // highest offset a getUpdates confirmed
 	maxBatch     int
 	poll         *pendingPoll // the getUpdates now waiting, if any
+	conflicts    int          // 409s answered to a getUpdates a newer one terminated
 	webhookURL   string
 	hook         *webhook   // set by setWebhook; nil with SetWebhook (webhook.go)
 	deliveries   []Delivery // webhook delivery attempts

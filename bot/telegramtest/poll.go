@@ -86,6 +86,11 @@ func (b *Bot) getUpdates(w http.ResponseWriter, r *http.Request, req request) {
 		case <-deadline:
 			deadline = nil
 		case <-me.conflict:
+			if r.Context().Err() == nil { // its client is still there to hear it
+				b.mu.Lock()
+				b.conflicts++
+				b.mu.Unlock()
+			}
 			writeError(w, http.StatusConflict, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running", nil)
 			return
 		case <-b.srv.done:
@@ -149,6 +154,16 @@ func (b *Bot) Confirmed() int64 {
 // getUpdates with a higher offset), or returns ctx's error.
 func (b *Bot) WaitConfirmed(ctx context.Context, id int64) error {
 	return b.waitFor(ctx, func() bool { return b.confirmed > id })
+}
+
+// Conflicts is how many waiting getUpdates were answered 409 because a
+// newer one took over while their client still waited: proof that two
+// clients polled at once. (A poll its client had already abandoned does
+// not count.)
+func (b *Bot) Conflicts() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.conflicts
 }
 
 // Polling reports whether a getUpdates is waiting.

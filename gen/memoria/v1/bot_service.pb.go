@@ -130,7 +130,12 @@ type GetBotStatusResponse struct {
 	// A human-readable reason when something is wrong; empty when fine.
 	Error string `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`
 	// When the runner entered this state.
-	Since         *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=since,proto3" json:"since,omitempty"`
+	Since *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=since,proto3" json:"since,omitempty"`
+	// The process that runs the bot (polls getUpdates, or handles the
+	// webhook inbox), as `<hostname>:<pid>`; empty while none does. Several
+	// processes sharing one PostgreSQL database elect one; every process
+	// answers with the same status.
+	Poller        string `protobuf:"bytes,5,opt,name=poller,proto3" json:"poller,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -193,18 +198,26 @@ func (x *GetBotStatusResponse) GetSince() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *GetBotStatusResponse) GetPoller() string {
+	if x != nil {
+		return x.Poller
+	}
+	return ""
+}
+
 var File_memoria_v1_bot_service_proto protoreflect.FileDescriptor
 
 const file_memoria_v1_bot_service_proto_rawDesc = "" +
 	"\n" +
 	"\x1cmemoria/v1/bot_service.proto\x12\n" +
 	"memoria.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x15\n" +
-	"\x13GetBotStatusRequest\"\xa6\x01\n" +
+	"\x13GetBotStatusRequest\"\xbe\x01\n" +
 	"\x14GetBotStatusResponse\x12*\n" +
 	"\x05state\x18\x01 \x01(\x0e2\x14.memoria.v1.BotStateR\x05state\x12\x1a\n" +
 	"\busername\x18\x02 \x01(\tR\busername\x12\x14\n" +
 	"\x05error\x18\x03 \x01(\tR\x05error\x120\n" +
-	"\x05since\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x05since*\x81\x01\n" +
+	"\x05since\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x05since\x12\x16\n" +
+	"\x06poller\x18\x05 \x01(\tR\x06poller*\x81\x01\n" +
 	"\bBotState\x12\x19\n" +
 	"\x15BOT_STATE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12BOT_STATE_DISABLED\x10\x01\x12\x16\n" +

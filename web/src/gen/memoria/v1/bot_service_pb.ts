@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file memoria/v1/bot_service.proto.
  */
 export const file_memoria_v1_bot_service: GenFile = /*@__PURE__*/
-  fileDesc("ChxtZW1vcmlhL3YxL2JvdF9zZXJ2aWNlLnByb3RvEgptZW1vcmlhLnYxIhUKE0dldEJvdFN0YXR1c1JlcXVlc3QihwEKFEdldEJvdFN0YXR1c1Jlc3BvbnNlEiMKBXN0YXRlGAEgASgOMhQubWVtb3JpYS52MS5Cb3RTdGF0ZRIQCgh1c2VybmFtZRgCIAEoCRINCgVlcnJvchgDIAEoCRIpCgVzaW5jZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqgQEKCEJvdFN0YXRlEhkKFUJPVF9TVEFURV9VTlNQRUNJRklFRBAAEhYKEkJPVF9TVEFURV9ESVNBQkxFRBABEhYKEkJPVF9TVEFURV9TVEFSVElORxACEhUKEUJPVF9TVEFURV9SVU5OSU5HEAMSEwoPQk9UX1NUQVRFX0VSUk9SEAQyXwoKQm90U2VydmljZRJRCgxHZXRCb3RTdGF0dXMSHy5tZW1vcmlhLnYxLkdldEJvdFN0YXR1c1JlcXVlc3QaIC5tZW1vcmlhLnYxLkdldEJvdFN0YXR1c1Jlc3BvbnNlQjlaN2dpdGh1Yi5jb20vbWVtb3JpYS1hcHAvbWVtb3JpYS9nZW4vbWVtb3JpYS92MTttZW1vcmlhdjFiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("ChxtZW1vcmlhL3YxL2JvdF9zZXJ2aWNlLnByb3RvEgptZW1vcmlhLnYxIhUKE0dldEJvdFN0YXR1c1JlcXVlc3QilwEKFEdldEJvdFN0YXR1c1Jlc3BvbnNlEiMKBXN0YXRlGAEgASgOMhQubWVtb3JpYS52MS5Cb3RTdGF0ZRIQCgh1c2VybmFtZRgCIAEoCRINCgVlcnJvchgDIAEoCRIpCgVzaW5jZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGcG9sbGVyGAUgASgJKoEBCghCb3RTdGF0ZRIZChVCT1RfU1RBVEVfVU5TUEVDSUZJRUQQABIWChJCT1RfU1RBVEVfRElTQUJMRUQQARIWChJCT1RfU1RBVEVfU1RBUlRJTkcQAhIVChFCT1RfU1RBVEVfUlVOTklORxADEhMKD0JPVF9TVEFURV9FUlJPUhAEMl8KCkJvdFNlcnZpY2USUQoMR2V0Qm90U3RhdHVzEh8ubWVtb3JpYS52MS5HZXRCb3RTdGF0dXNSZXF1ZXN0GiAubWVtb3JpYS52MS5HZXRCb3RTdGF0dXNSZXNwb25zZUI5WjdnaXRodWIuY29tL21lbW9yaWEtYXBwL21lbW9yaWEvZ2VuL21lbW9yaWEvdjE7bWVtb3JpYXYxYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * GetBotStatusRequest has no fields.
@@ -62,6 +62,16 @@ export type GetBotStatusResponse = Message<"memoria.v1.GetBotStatusResponse"> & 
    * @generated from field: google.protobuf.Timestamp since = 4;
    */
   since?: Timestamp | undefined;
+
+  /**
+   * The process that runs the bot (polls getUpdates, or handles the
+   * webhook inbox), as `<hostname>:<pid>`; empty while none does. Several
+   * processes sharing one PostgreSQL database elect one; every process
+   * answers with the same status.
+   *
+   * @generated from field: string poller = 5;
+   */
+  poller: string;
 };
 
 /**
