@@ -68,8 +68,13 @@ var ErrEmptySearch = errors.New("search query has no words")
 
 // rankK1 is BM25's k1: how quickly more occurrences stop adding to a
 // term's score (1 occurrence scores 1, 2 score 1.375, 3 score 1.571, …
-// never more than 2.2).
-const rankK1 = 1.2
+// never more than 2.2); rankK1Plus1 is k1+1, written out so that SQL can
+// repeat the computation operation for operation (search_postgres.go):
+// the same IEEE operations give bit-identical scores.
+const (
+	rankK1      = 1.2
+	rankK1Plus1 = 2.2
+)
 
 // rankScore is the score of one memo: tfs[i] is how often term i occurs in
 // it (at least once in a match).
@@ -77,7 +82,7 @@ func rankScore(tfs []uint32) float64 {
 	s := 0.0
 	for _, tf := range tfs {
 		f := float64(tf)
-		s += f * (rankK1 + 1) / (f + rankK1)
+		s += f * rankK1Plus1 / (f + rankK1)
 	}
 	return s
 }
@@ -246,7 +251,9 @@ func (db *DB) CheckSearchIndex(ctx context.Context) error {
 }
 
 func fullTextFor(tx *gorm.DB) fullTextIndex {
-	// Only SQLite exists today; a PostgreSQL store adds its case here.
+	if tx.Dialector.Name() == "postgres" {
+		return postgresFTS{}
+	}
 	return sqliteFTS{}
 }
 

@@ -110,7 +110,7 @@ type sqliteFTS struct{}
 var sqliteSearchSchema = []string{
 	`CREATE VIEW memo_search_source AS
   SELECT id AS rowid, memoria_search_body(content) AS body, memoria_search_repeats(content) AS repeats FROM memos`,
-	`CREATE VIRTUAL TABLE memo_search USING fts4(content="memo_search_source", body, repeats, tokenize=simple, order=DESC)`,
+	`CREATE VIRTUAL TABLE memo_search USING fts4(content="memo_search_source", body, repeats, tokenize=simple, order=DESC, matchinfo=fts3)`,
 	`CREATE TABLE memo_search_queue (docid INTEGER PRIMARY KEY)`,
 	`CREATE TRIGGER memo_search_insert AFTER INSERT ON memos BEGIN
   INSERT INTO memo_search_queue(docid) VALUES (new.id);
