@@ -169,12 +169,21 @@ type fullTextIndex interface {
 // transaction and commits it. (Only a test opens a store whose schema
 // stops before the index.)
 func (db *DB) commit() error {
+	if err := db.flushSearch(db.wconn); err != nil {
+		return err
+	}
+	return db.control("COMMIT")
+}
+
+// flushSearch completes the search index's upkeep of the open write
+// transaction tx; both write paths run it just before COMMIT.
+func (db *DB) flushSearch(tx *gorm.DB) error {
 	if db.searchQueue {
-		if err := fullTextFor(db.wconn).flush(db.wconn, db.searchBodies.body); err != nil {
+		if err := fullTextFor(tx).flush(tx, db.searchBodies.body); err != nil {
 			return fmt.Errorf("search index: %w", err)
 		}
 	}
-	return db.control("COMMIT")
+	return nil
 }
 
 // indexQueuedMemos indexes memos committed without the writer (by a
@@ -197,10 +206,7 @@ func (db *DB) CheckSearchIndex(ctx context.Context) error {
 	return db.tx(ctx, func(tx *gorm.DB) error { return fullTextFor(tx).check(tx) })
 }
 
-func fullTextFor(tx *gorm.DB) fullTextIndex {
-	// Only SQLite exists today; a PostgreSQL store adds its case here.
-	return sqliteFTS{}
-}
+func fullTextFor(tx *gorm.DB) fullTextIndex { return dialectOf(tx).fullText() } // dialect.go
 
 // SearchMemos returns the memos matching both q (its cursor is ignored) and
 // s, best first, then newest first (ties by id, newest first), with their
@@ -215,6 +221,9 @@ func (db *DB) SearchMemos(ctx context.Context, q MemoQuery, s SearchQuery, after
 	// the page's rows: sorting whole rows would copy every matching memo.
 	page := filterMemos(fullTextFor(db.read).match(db.r(ctx), units), q).
 		Select("s.docid, s.score, memos.created_at")
+	if page.Error != nil { // the index could not build its query
+		return nil, translate(page.Error)
+	}
 	if after != nil {
 		page = page.Where("(s.score, memos.created_at, memos.id) < (?, ?, ?)", after.Score, after.CreatedAt, after.ID)
 	}
