@@ -59,6 +59,9 @@ func translate(err error) error {
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		return fmt.Errorf("%w: %v", ErrConflict, err)
 	}
+	if errors.Is(err, gorm.ErrForeignKeyViolated) {
+		return fmt.Errorf("%w: %v", ErrNotFound, err)
+	}
 	var se sqlite3.Error
 	if errors.As(err, &se) {
 		switch {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/memoria-app/memoria/store"
+	"github.com/memoria-app/memoria/store/storetest"
 )
 
 // searchCorpus is a mixed-language corpus; keys name the memos in tests.
@@ -70,6 +71,7 @@ func searchNames(t *testing.T, db *store.DB, q store.MemoQuery, s store.SearchQu
 }
 
 func TestSearchMixedCorpus(t *testing.T) {
+	skipSearchOnPostgres(t)
 	db := MustOpenDB(t)
 	u := mustUser(t, db, "u")
 	byID := loadCorpus(t, db, u.ID)
@@ -124,6 +126,7 @@ func TestSearchMixedCorpus(t *testing.T) {
 }
 
 func TestSearchCombinesWithFilters(t *testing.T) {
+	skipSearchOnPostgres(t)
 	ctx := context.Background()
 	db := MustOpenDB(t)
 	a, b := mustUser(t, db, "a"), mustUser(t, db, "b")
@@ -156,6 +159,7 @@ func TestSearchCombinesWithFilters(t *testing.T) {
 func ptrBool(b bool) *bool { return &b }
 
 func TestSearchRanking(t *testing.T) {
+	skipSearchOnPostgres(t)
 	ctx := context.Background()
 	db := MustOpenDB(t)
 	u := mustUser(t, db, "u")
@@ -183,6 +187,7 @@ func TestSearchRanking(t *testing.T) {
 }
 
 func TestSearchPagingWhileMemosAreAdded(t *testing.T) {
+	skipSearchOnPostgres(t)
 	ctx := context.Background()
 	db := MustOpenDB(t)
 	u := mustUser(t, db, "u")
@@ -238,6 +243,7 @@ func TestSearchPagingWhileMemosAreAdded(t *testing.T) {
 }
 
 func TestSearchIndexFollowsUpdatesAndDeletes(t *testing.T) {
+	skipSearchOnPostgres(t)
 	ctx := context.Background()
 	db := MustOpenDB(t)
 	u := mustUser(t, db, "u")
@@ -300,6 +306,7 @@ func TestSearchIndexFollowsUpdatesAndDeletes(t *testing.T) {
 }
 
 func TestSearchMigrationIndexesExistingMemos(t *testing.T) {
+	skipSearchOnPostgres(t)
 	ctx := context.Background()
 	dir := t.TempDir()
 	db, err := store.Open(ctx, dir, store.Options{})
@@ -339,6 +346,7 @@ func TestSearchMigrationIndexesExistingMemos(t *testing.T) {
 }
 
 func TestCheckSearchIndexFindsDamage(t *testing.T) {
+	skipSearchOnPostgres(t)
 	ctx := context.Background()
 	dir := t.TempDir()
 	db, err := store.Open(ctx, dir, store.Options{})
@@ -365,5 +373,14 @@ func TestCheckSearchIndexFindsDamage(t *testing.T) {
 	}
 	if err := db.CheckSearchIndex(ctx); err == nil {
 		t.Fatal("a memo missing from the index passed the check")
+	}
+}
+
+// skipSearchOnPostgres skips a search test on a PostgreSQL run, until
+// PostgreSQL has its full-text index.
+func skipSearchOnPostgres(t *testing.T) {
+	t.Helper()
+	if storetest.OnPostgres(t) {
+		t.Skip("search on PostgreSQL: added by the lead")
 	}
 }

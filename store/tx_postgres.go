@@ -34,6 +34,14 @@ import (
 // connection was lost before COMMIT (the server ended the session, the
 // network failed): nothing of it was committed.
 //
+// Retries run alone in this process: first attempts share p.alone, a
+// retry holds it exclusively (new first attempts wait meanwhile). Under
+// heavy contention — many writers on one row, or on one index page of a
+// small table, where SERIALIZABLE's predicate locks see conflicts — the
+// writes thus fall back to running one by one, as on SQLite, instead of
+// failing each other again and again; a retry can then only conflict
+// with another process's writes, so a few attempts suffice.
+//
 // Context: a write whose ctx ended before it got a connection is skipped
 // and returns ctx.Err(). Once it has one, it runs under
 // context.WithoutCancel: cancelling a statement would roll the
@@ -52,8 +60,8 @@ import (
 // from postgresRetryBase to postgresRetryMax.
 const (
 	postgresMaxAttempts = 8
-	postgresRetryBase   = 2 * time.Millisecond
-	postgresRetryMax    = 100 * time.Millisecond
+	postgresRetryBase   = 1 * time.Millisecond
+	postgresRetryMax    = 50 * time.Millisecond
 )
 
 // postgresWrites is PostgreSQL's writePath.
@@ -61,6 +69,7 @@ type postgresWrites struct {
 	db      *DB
 	pool    *sql.DB        // under db.write
 	running sync.WaitGroup // accepted writes not yet answered
+	alone   sync.RWMutex   // shared by first attempts, held alone by retries
 }
 
 func newPostgresWrites(db *DB) *postgresWrites {
@@ -84,7 +93,7 @@ func (p *postgresWrites) tx(ctx context.Context, fn func(tx *gorm.DB) error) err
 	defer p.running.Done()
 	db.writesRun.Add(1)
 	for attempt := 1; ; attempt++ {
-		err := p.attempt(ctx, fn)
+		err := p.try(ctx, fn, attempt > 1)
 		if err == nil {
 			return nil
 		}
@@ -101,6 +110,19 @@ func (p *postgresWrites) tx(ctx context.Context, fn func(tx *gorm.DB) error) err
 			return ctx.Err()
 		}
 	}
+}
+
+// try runs one attempt, alone in this process or beside other first
+// attempts.
+func (p *postgresWrites) try(ctx context.Context, fn func(tx *gorm.DB) error, alone bool) error {
+	if alone {
+		p.alone.Lock()
+		defer p.alone.Unlock()
+	} else {
+		p.alone.RLock()
+		defer p.alone.RUnlock()
+	}
+	return p.attempt(ctx, fn)
 }
 
 // attempt runs fn once in a transaction of its own and commits it.
