@@ -97,6 +97,7 @@ func TestMayRetry(t *testing.T) {
 		"COMMIT outcome unknown":        {commitFailed(errors.New("unexpected EOF")), false},
 		"COMMIT refused by the server":  {commitFailed(pg("40001")), true},
 		"the write's own error":         {ErrNotFound, false},
+		"no server to connect to":       {&pgconn.ConnectError{}, false},
 	} {
 		if got := mayRetry(tc.err); got != tc.want {
 			t.Errorf("%s: mayRetry(%v) = %v, want %v", name, tc.err, got, tc.want)

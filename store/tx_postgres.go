@@ -127,12 +127,15 @@ func (p *postgresWrites) try(ctx context.Context, fn func(tx *gorm.DB) error, al
 
 // attempt runs fn once in a transaction of its own and commits it.
 func (p *postgresWrites) attempt(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	conn, err := p.pool.Conn(ctx) // waiting for a connection is before the write begins
+	// Waiting for a connection is before the write begins. A server that
+	// cannot be connected to is not retried: it will not be back within a
+	// few pauses (ErrUnavailable).
+	conn, err := p.pool.Conn(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return connLost(err)
+		return err
 	}
 	defer conn.Close()
 	run := context.WithoutCancel(ctx)

@@ -256,25 +256,39 @@ func TestPostgresWriteContext(t *testing.T) {
 }
 
 // TestPostgresWritesRunSideBySide: there is no single writer on
-// PostgreSQL — a write that waits inside its transaction for another
-// write to commit does not hold that write up.
+// PostgreSQL — a write commits while another one's transaction is open.
 func TestPostgresWritesRunSideBySide(t *testing.T) {
 	testdb.PostgresOnly(t)
 	db := openScratch(t)
-	second := make(chan error, 1)
-	err := db.tx(context.Background(), func(tx *gorm.DB) error {
-		go func() { second <- db.tx(context.Background(), insertMarker(2)) }()
-		select {
-		case err := <-second:
-			if err != nil {
+	ctx := context.Background()
+	entered, release := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- db.tx(ctx, func(tx *gorm.DB) error {
+			if err := insertMarker(1)(tx); err != nil {
 				return err
 			}
-		case <-time.After(10 * time.Second):
-			return errors.New("the second write did not commit while the first was open")
+			close(entered)
+			select {
+			case <-release:
+			case <-time.After(15 * time.Second):
+			}
+			return nil
+		})
+	}()
+	<-entered
+	second := make(chan error, 1)
+	go func() { second <- db.tx(ctx, insertMarker(2)) }()
+	select {
+	case err := <-second:
+		if err != nil {
+			t.Error(err)
 		}
-		return insertMarker(1)(tx)
-	})
-	if err != nil {
+	case <-time.After(10 * time.Second):
+		t.Error("the second write waited for the first one's transaction")
+	}
+	close(release)
+	if err := <-first; err != nil {
 		t.Fatal(err)
 	}
 	if count(t, db, "x IN (1, 2)") != 2 {

@@ -14,7 +14,9 @@ import (
 //
 // Both keep the contract callers rely on: fn may run more than once (a
 // group retried on SQLite, a serialization failure on PostgreSQL) and
-// only its last run counts; a write whose ctx ended before it began is
+// only its last run counts, and it must not itself write through the
+// store (SQLite's writer would wait for itself; on PostgreSQL a pending
+// retry would); a write whose ctx ended before it began is
 // skipped and returns ctx.Err(); once begun it runs to its end under
 // context.WithoutCancel, so that its caller is never told "cancelled"
 // about a write that committed; the search index's upkeep (flushSearch)
