@@ -9,11 +9,12 @@ import (
 	"gorm.io/gorm"
 )
 
-// Writes go through one goroutine that owns the single write connection and
-// commits them in groups: whatever writes are waiting when a transaction
-// starts share it, each in its own savepoint so that one failing write
-// rolls back alone. Writers therefore queue instead of failing with
-// SQLITE_BUSY, and the per-commit cost is shared when many arrive at once.
+// On SQLite, writes go through one goroutine that owns the single write
+// connection and commits them in groups: whatever writes are waiting when
+// a transaction starts share it, each in its own savepoint so that one
+// failing write rolls back alone. Writers therefore queue instead of
+// failing with SQLITE_BUSY, and the per-commit cost is shared when many
+// arrive at once.
 //
 // A committed group goes to the syncer (sync.go), which makes the log
 // durable and only then answers the group's callers, while the writer
