@@ -39,8 +39,14 @@ test-generated: web-deps
 	@git diff --exit-code -- gen web/src/gen || { echo "generated code is stale: run '$(BUF) generate' and commit"; exit 1; }
 	@untracked=$$(git ls-files --others --exclude-standard -- gen web/src/gen); if [ -n "$$untracked" ]; then echo "untracked generated files: $$untracked"; exit 1; fi
 
+## test-go: every Go test on SQLite, then the packages in POSTGRES_PACKAGES again on PostgreSQL
+## (MEMORIA_TEST_POSTGRES, default the local server; without one they skip, one line each, or fail
+## with MEMORIA_TEST_REQUIRE_POSTGRES=1)
+POSTGRES_PACKAGES ?= ./store/... ./rules/...
 test-go:
 	$(GO) test -race -count=1 ./...
+	@echo "PostgreSQL run of $(POSTGRES_PACKAGES) on $${MEMORIA_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/test} (skipped if it does not answer; MEMORIA_TEST_REQUIRE_POSTGRES=1 fails instead)"
+	MEMORIA_TEST_DB=postgres $(GO) test -race -count=1 $(POSTGRES_PACKAGES)
 
 test-web: web-deps
 	cd web && $(NPM) test

@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
-	"strings"
 	"syscall"
 
 	"github.com/memoria-app/memoria/app"
@@ -64,20 +63,26 @@ type storageFlags struct {
 
 func addStorageFlags(fs *flag.FlagSet) *storageFlags {
 	var s storageFlags
-	fs.StringVar(&s.data, "data", env("MEMORIA_DATA", "./data"), "directory for the SQLite database and stored files, created if missing (env MEMORIA_DATA)")
-	fs.StringVar(&s.db, "db", env("MEMORIA_DB", ""), "empty: the SQLite file in --data; postgres://…: PostgreSQL (not supported yet) (env MEMORIA_DB)")
+	fs.StringVar(&s.data, "data", env("MEMORIA_DATA", "./data"), "directory for the SQLite database (unless --db) and stored files, created if missing (env MEMORIA_DATA)")
+	fs.StringVar(&s.db, "db", env("MEMORIA_DB", ""), "empty: the SQLite file in --data; postgres://…: that PostgreSQL database (env MEMORIA_DB)")
 	return &s
 }
 
-// check refuses a --db this build cannot use.
+// check refuses a --db this build cannot use (before connecting).
 func (s *storageFlags) check() error {
-	switch {
-	case s.db == "":
-		return nil
-	case strings.HasPrefix(s.db, "postgres://"), strings.HasPrefix(s.db, "postgresql://"):
-		return fmt.Errorf("--db: PostgreSQL is not supported yet by this memoria; leave --db empty to use the SQLite database in --data")
+	if err := store.CheckURL(s.db); err != nil {
+		return fmt.Errorf("--db: %w", err)
 	}
-	return fmt.Errorf("--db must be empty (SQLite in --data) or a postgres:// URL")
+	return nil
+}
+
+// sqliteOnly refuses a --db naming PostgreSQL for a sub-command that
+// works on the SQLite file only.
+func (s *storageFlags) sqliteOnly(cmd string) error {
+	if store.IsPostgresURL(s.db) {
+		return fmt.Errorf("%s: %w (back a PostgreSQL database up with pg_dump meanwhile; stored files are in --data)", cmd, store.ErrUnsupported)
+	}
+	return nil
 }
 
 // newFlagSet builds a sub-command's flag set with a usage text.
@@ -115,6 +120,9 @@ func runBackup(ctx context.Context, args []string, out io.Writer) error {
 	if err := st.check(); err != nil {
 		return err
 	}
+	if err := st.sqliteOnly("backup"); err != nil {
+		return err
+	}
 	sum, err := backup.Create(ctx, st.data, file)
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
@@ -134,6 +142,9 @@ func runRestore(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	if err := st.check(); err != nil {
+		return err
+	}
+	if err := st.sqliteOnly("restore"); err != nil {
 		return err
 	}
 	sum, err := backup.Restore(ctx, file, st.data)
@@ -161,7 +172,7 @@ func runImportMemos(ctx context.Context, args []string, out io.Writer) error {
 	if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("import-memos: %w", err)
 	}
-	db, err := store.Open(ctx, st.data, store.Options{})
+	db, err := store.Open(ctx, st.data, store.Options{URL: st.db})
 	if err != nil {
 		return err
 	}
@@ -216,7 +227,7 @@ func serve(ctx context.Context, args []string) error {
 		return fmt.Errorf("--log-level: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	a, err := app.New(ctx, app.Config{Addr: *addr, DataDir: st.data, MaxUploadBytes: *maxUpload << 20, Logger: log, MetricsAllow: *metricsAllow})
+	a, err := app.New(ctx, app.Config{Addr: *addr, DataDir: st.data, DBURL: st.db, MaxUploadBytes: *maxUpload << 20, Logger: log, MetricsAllow: *metricsAllow})
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,8 @@ import (
 // Config is everything the server needs to start.
 type Config struct {
 	Addr           string // listen address, e.g. ":5230" or "127.0.0.1:0"
-	DataDir        string // SQLite file and stored files
+	DataDir        string // SQLite file (unless DBURL) and stored files
+	DBURL          string // empty: SQLite in DataDir; postgres://…: PostgreSQL (store.Options.URL)
 	MaxUploadBytes int64  // 0: server.DefaultMaxUploadBytes
 	Logger         *slog.Logger
 	// BcryptCost overrides the password hash cost (tests lower it).
@@ -68,7 +69,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, fmt.Errorf("--metrics-allow (MEMORIA_METRICS_ALLOW): %w", err)
 	}
 	m := metrics.New()
-	db, err := store.Open(ctx, cfg.DataDir, store.Options{Observer: m})
+	db, err := store.Open(ctx, cfg.DataDir, store.Options{URL: cfg.DBURL, Observer: m})
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/memoria-app/memoria/store"
+	"github.com/memoria-app/memoria/store/storetest"
 )
 
 const testPassword = "correct horse battery"
@@ -19,7 +20,7 @@ const testPassword = "correct horse battery"
 func newTestRules(t *testing.T, cfg Config) *Rules {
 	t.Helper()
 	dir := t.TempDir()
-	db, err := store.Open(context.Background(), dir, store.Options{})
+	db, err := store.Open(context.Background(), dir, store.Options{URL: storetest.URL(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

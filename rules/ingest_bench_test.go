@@ -6,12 +6,13 @@ import (
 	"testing"
 
 	"github.com/memoria-app/memoria/store"
+	"github.com/memoria-app/memoria/store/storetest"
 )
 
 func BenchmarkIngestText(b *testing.B) {
 	ctx := context.Background()
 	dir := b.TempDir()
-	db, err := store.Open(ctx, dir, store.Options{})
+	db, err := store.Open(ctx, dir, store.Options{URL: storetest.URL(b)})
 	if err != nil {
 		b.Fatal(err)
 	}

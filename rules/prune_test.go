@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/memoria-app/memoria/store"
+	"github.com/memoria-app/memoria/store/storetest"
 )
 
 // fakeClock is a Clock the test moves: After hands the test the wait it
@@ -43,7 +44,7 @@ func TestRunPrunerKeepsAWeek(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	dir := t.TempDir()
-	db, err := store.Open(ctx, dir, store.Options{})
+	db, err := store.Open(ctx, dir, store.Options{URL: storetest.URL(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

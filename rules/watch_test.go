@@ -8,6 +8,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/memoria-app/memoria/store"
+	"github.com/memoria-app/memoria/store/storetest"
 )
 
 func TestChangeForFollowsTheUnfilteredList(t *testing.T) {
@@ -61,7 +62,7 @@ func TestChangeForFollowsTheUnfilteredList(t *testing.T) {
 func TestWatchMemosEnds(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := store.Open(ctx, dir, store.Options{})
+	db, err := store.Open(ctx, dir, store.Options{URL: storetest.URL(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

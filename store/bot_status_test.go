@@ -18,8 +18,8 @@ type botStatusOps struct {
 	get   func(botID int64) (BotStatus, error)
 }
 
-// openSQLite opens a store on a real SQLite file in a temporary directory.
-func openSQLite(t *testing.T) *DB {
+// openSQLiteTestDB opens a store on a real SQLite file in a temporary directory.
+func openSQLiteTestDB(t *testing.T) *DB {
 	t.Helper()
 	db, err := Open(context.Background(), t.TempDir(), Options{})
 	if err != nil {
@@ -30,7 +30,7 @@ func openSQLite(t *testing.T) *DB {
 }
 
 func sqliteBotStatusOps(t *testing.T) botStatusOps {
-	db := openSQLite(t)
+	db := openSQLiteTestDB(t)
 	ctx := context.Background()
 	return botStatusOps{
 		claim: func(st BotStatus) (int64, error) { return db.ClaimBotStatus(ctx, st) },

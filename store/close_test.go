@@ -5,12 +5,14 @@ import (
 	"errors"
 	"sync"
 	"testing"
+
+	"github.com/memoria-app/memoria/store/internal/testdb"
 )
 
 // TestCallsAfterClose: writes and reads after Close fail with ErrClosed
 // (no panic on the closed queue); a second Close does nothing.
 func TestCallsAfterClose(t *testing.T) {
-	db := openHooked(t)
+	db := openScratch(t)
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +34,12 @@ func TestCallsAfterClose(t *testing.T) {
 // TestWritesRacingClose: writes racing Close each either commit (and are
 // then stored) or fail with ErrClosed; none panics or hangs. Run with -race.
 func TestWritesRacingClose(t *testing.T) {
-	db := openHooked(t)
+	dir, url := t.TempDir(), testdb.URL(t)
+	db, err := Open(context.Background(), dir, Options{URL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, db, "CREATE TABLE scratch (x INTEGER NOT NULL)")
 	const writers = 32
 	var wg sync.WaitGroup
 	start := make(chan struct{})
@@ -60,7 +67,7 @@ func TestWritesRacingClose(t *testing.T) {
 		}
 	}
 	// Reopen the directory and check the committed writes are there.
-	db2, err := Open(context.Background(), db.wal.dir, Options{})
+	db2, err := Open(context.Background(), dir, Options{URL: url})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ import (
 func TestStartPGChangesWiring(t *testing.T) {
 	url := pgtest.URL(t)
 	g := openPGGorm(t, url)
-	db := openSQLite(t)
+	db := openSQLiteTestDB(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if db.MultiProcess() {

@@ -13,6 +13,8 @@ import (
 
 	"github.com/mattn/go-sqlite3"
 	"gorm.io/gorm"
+
+	"github.com/memoria-app/memoria/store/internal/testdb"
 )
 
 // Tests of the group commit from inside the package: they line writes up
@@ -30,8 +32,12 @@ var (
 
 func armCancel(cancel context.CancelFunc) { armedCancel.Store(&cancel) }
 
+// openHooked opens a SQLite store with the hook driver; its tests are
+// about SQLite's writer (group commit, savepoints, WAL sync), so a
+// PostgreSQL run skips them.
 func openHooked(tb testing.TB) *DB {
 	tb.Helper()
+	testdb.SQLiteOnly(tb, "SQLite's writer: group commit, its savepoints and the WAL sync")
 	registerHookDriver.Do(func() {
 		sql.Register(hookDriver, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
 			if err := registerSearchFuncs(c); err != nil {
@@ -55,22 +61,6 @@ func openHooked(tb testing.TB) *DB {
 	tb.Cleanup(func() { db.Close() })
 	mustExec(tb, db, "CREATE TABLE scratch (x INTEGER NOT NULL)")
 	return db
-}
-
-func mustExec(tb testing.TB, db *DB, q string) {
-	tb.Helper()
-	if err := db.tx(context.Background(), func(tx *gorm.DB) error { return tx.Exec(q).Error }); err != nil {
-		tb.Fatalf("%s: %v", q, err)
-	}
-}
-
-func count(tb testing.TB, db *DB, where string) int64 {
-	tb.Helper()
-	var n int64
-	if err := db.read.Raw("SELECT count(*) FROM scratch WHERE " + where).Scan(&n).Error; err != nil {
-		tb.Fatal(err)
-	}
-	return n
 }
 
 // groupWrite is one write lined up in a group by runGroup.
@@ -114,10 +104,6 @@ func runGroup(tb testing.TB, db *DB, writes []groupWrite) []error {
 	}
 	wg.Wait()
 	return errs
-}
-
-func insertMarker(x int) func(tx *gorm.DB) error {
-	return func(tx *gorm.DB) error { return tx.Exec("INSERT INTO scratch (x) VALUES (?)", x).Error }
 }
 
 // TestCancelledWriteMidGroup cancels a write's context while its statement

@@ -10,5 +10,5 @@ func (db *DB) Ping(ctx context.Context) error {
 		return err
 	}
 	var n int
-	return translate(db.r(ctx).Raw("SELECT COUNT(*) FROM (SELECT 1 FROM schema_migrations LIMIT 1)").Scan(&n).Error)
+	return translate(db.r(ctx).Raw("SELECT COUNT(*) FROM (SELECT 1 FROM schema_migrations LIMIT 1) AS m").Scan(&n).Error)
 }

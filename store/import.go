@@ -37,7 +37,9 @@ func (db *DB) ImportedID(ctx context.Context, key string) (int64, bool, error) {
 // changes and u is set to that user (created = false). A taken username or
 // Telegram id is ErrConflict.
 func (db *DB) ImportUser(ctx context.Context, key string, u *User, s UserSettings) (created bool, err error) {
+	given := *u // the transaction may run more than once: each run starts from it
 	err = db.tx(ctx, func(tx *gorm.DB) error {
+		*u, created = given, false
 		var seen importMapRow
 		if err := tx.Take(&seen, "key = ?", key).Error; err == nil {
 			var row userRow
@@ -84,7 +86,9 @@ func (db *DB) ImportUser(ctx context.Context, key string, u *User, s UserSetting
 // false) and m is left as it is.
 func (db *DB) ImportMemo(ctx context.Context, key string, m *Memo, resources []Resource) (created bool, err error) {
 	defer db.prepareSearch(m.Content)()
+	given := *m // the transaction may run more than once: each run starts from it
 	err = db.tx(ctx, func(tx *gorm.DB) error {
+		*m, created = given, false
 		var seen importMapRow
 		if err := tx.Take(&seen, "key = ?", key).Error; err == nil {
 			return nil

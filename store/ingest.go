@@ -93,9 +93,7 @@ func (db *DB) IngestMany(ctx context.Context, ins []Ingest) ([]IngestResult, []e
 			results[i], errs[i] = ingestOne(tx, in)
 			if errs[i] != nil {
 				errs[i] = translate(errs[i])
-				if errors.Is(errs[i], ErrDiskFull) {
-					// SQLite may have rolled the whole transaction back
-					// already, and nothing later can be stored either.
+				if endsTransaction(errs[i]) { // errors.go
 					return errs[i]
 				}
 				if err := execSQL(tx, "ROLLBACK TO ingest"); err != nil {

@@ -46,9 +46,9 @@ func mustAcquire(t *testing.T, ctx context.Context, e Elector, name string) Leas
 	return l
 }
 
-// terminate ends a backend from another session, as an admin (or a
+// terminateBackend ends a backend from another session, as an admin (or a
 // failover) would.
-func terminate(t *testing.T, url string, pid uint32) {
+func terminateBackend(t *testing.T, url string, pid uint32) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -126,7 +126,7 @@ func TestPostgresLeaseBackendKilled(t *testing.T) {
 		close(lostSeen)
 	}()
 	start := time.Now()
-	terminate(t, url, la.(*pgLease).backendPID())
+	terminateBackend(t, url, la.(*pgLease).backendPID())
 	var lb Lease
 	select {
 	case lb = <-got:
@@ -165,7 +165,7 @@ func TestPostgresLeaseCheckFencesAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := mustAcquire(t, ctx, e, "bot")
-	terminate(t, url, l.(*pgLease).backendPID())
+	terminateBackend(t, url, l.(*pgLease).backendPID())
 	if err := l.Check(ctx); !errors.Is(err, ErrLeaseLost) {
 		t.Fatalf("Check after the session ended = %v, want ErrLeaseLost", err)
 	}

@@ -191,7 +191,7 @@ func filterMemos(tx *gorm.DB, q MemoQuery) *gorm.DB {
 		tx = tx.Where("memos.source = ?", string(q.Source))
 	}
 	if q.ContentContains != "" {
-		tx = tx.Where("instr(memos.content, ?) > 0", q.ContentContains)
+		tx = tx.Where(dialectOf(tx).contains("memos.content"), q.ContentContains)
 	}
 	return tx
 }

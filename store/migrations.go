@@ -45,7 +45,7 @@ var migrations = []migration{
 		return nil
 	}},
 	{3, "full-text search index", func(tx *gorm.DB) error {
-		return createSearchV3(tx.Statement.Context, tx, slog.Default())
+		return dialectOf(tx).searchV3(tx)
 	}},
 	{4, "telegram chat: link codes, message map, confirmation style, tag", migrateChat},
 	{5, "import map", func(tx *gorm.DB) error {
@@ -53,7 +53,7 @@ var migrations = []migration{
 	}},
 	{6, "notifications: settings, outbox, claims, marks", migrateNotify},
 	{7, "search index: additions queued and applied once per transaction", func(tx *gorm.DB) error {
-		return fullTextFor(tx).create(tx.Statement.Context, tx, slog.Default())
+		return dialectOf(tx).searchV7(tx)
 	}},
 	{8, "telegram webhook inbox", migrateTelegramInbox},
 	{9, "several processes: change log, shared bot status, sign-in throttle", migrateFeeds},
@@ -80,9 +80,15 @@ type schemaMigrationRow struct {
 
 func (schemaMigrationRow) TableName() string { return "schema_migrations" }
 
-// migrate applies every pending migration, each in its own transaction.
+// migrate applies every pending migration, each in its own transaction,
+// while no other process migrates the same database.
 func migrate(ctx context.Context, db *gorm.DB) error {
 	db = db.WithContext(ctx)
+	unlock, err := dialectOf(db).lockMigrations(ctx, db)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if err := db.Migrator().AutoMigrate(&schemaMigrationRow{}); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}

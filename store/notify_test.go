@@ -2,14 +2,13 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/memoria-app/memoria/store"
+	"github.com/memoria-app/memoria/store/storetest"
 )
 
 func TestNotifyOutboxTakesOnlyChangesThatMayNeedANotice(t *testing.T) {
@@ -114,8 +113,8 @@ func TestAdvanceMarkMovesOnlyForward(t *testing.T) {
 
 func TestNotifyMigrationAddsSettingsColumns(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := store.Open(ctx, dir, store.Options{})
+	dir, url := t.TempDir(), storetest.URL(t)
+	db, err := store.Open(ctx, dir, store.Options{URL: url})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,10 +124,7 @@ func TestNotifyMigrationAddsSettingsColumns(t *testing.T) {
 	}
 	db.Close()
 	// Make the database look as it did before version 6.
-	raw, err := sql.Open("sqlite3", filepath.Join(dir, "memoria.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := storetest.SQL(t, dir, url)
 	for _, s := range []string{
 		"ALTER TABLE user_settings DROP COLUMN telegram_notifications", "ALTER TABLE user_settings DROP COLUMN timezone",
 		"DROP TABLE notify_outbox", "DROP TABLE notify_claims", "DROP TABLE notify_marks",
@@ -139,7 +135,7 @@ func TestNotifyMigrationAddsSettingsColumns(t *testing.T) {
 		}
 	}
 	raw.Close()
-	db, err = store.Open(ctx, dir, store.Options{})
+	db, err = store.Open(ctx, dir, store.Options{URL: url})
 	if err != nil {
 		t.Fatal(err)
 	}

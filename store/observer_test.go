@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/memoria-app/memoria/store"
+	"github.com/memoria-app/memoria/store/storetest"
 )
 
 // countingObserver adds up what a WriteObserver hears.
@@ -38,7 +39,7 @@ func (o *countingObserver) Synced(took time.Duration) {
 func TestWriteObserverAgreesWithWriteStats(t *testing.T) {
 	ctx := context.Background()
 	obs := &countingObserver{}
-	db, err := store.Open(ctx, t.TempDir(), store.Options{Observer: obs})
+	db, err := store.Open(ctx, t.TempDir(), store.Options{Observer: obs, URL: storetest.URL(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

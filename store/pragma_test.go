@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"testing"
+
+	"github.com/memoria-app/memoria/store/internal/testdb"
 )
 
 // TestPragmas checks the connection settings the store relies on: WAL (so
@@ -11,6 +13,7 @@ import (
 // store's syncer (sync.go) makes each commit durable before it is
 // acknowledged — see TestEveryAckFollowsASync.
 func TestPragmas(t *testing.T) {
+	testdb.SQLiteOnly(t, "SQLite's connection pragmas")
 	ctx := context.Background()
 	db, err := Open(ctx, t.TempDir(), Options{})
 	if err != nil {

@@ -222,12 +222,21 @@ type fullTextIndex interface {
 // transaction and commits it. (Only a test opens a store whose schema
 // stops before the index.)
 func (db *DB) commit() error {
+	if err := db.flushSearch(db.wconn); err != nil {
+		return err
+	}
+	return db.control("COMMIT")
+}
+
+// flushSearch completes the search index's upkeep of the open write
+// transaction tx; both write paths run it just before COMMIT.
+func (db *DB) flushSearch(tx *gorm.DB) error {
 	if db.searchQueue {
-		if err := fullTextFor(db.wconn).flush(db.wconn, db.searchBodies.doc); err != nil {
+		if err := fullTextFor(tx).flush(tx, db.searchBodies.doc); err != nil {
 			return fmt.Errorf("search index: %w", err)
 		}
 	}
-	return db.control("COMMIT")
+	return nil
 }
 
 // indexQueuedMemos indexes memos committed without the writer (by a
@@ -250,12 +259,7 @@ func (db *DB) CheckSearchIndex(ctx context.Context) error {
 	return db.tx(ctx, func(tx *gorm.DB) error { return fullTextFor(tx).check(tx) })
 }
 
-func fullTextFor(tx *gorm.DB) fullTextIndex {
-	if tx.Dialector.Name() == "postgres" {
-		return postgresFTS{}
-	}
-	return sqliteFTS{}
-}
+func fullTextFor(tx *gorm.DB) fullTextIndex { return dialectOf(tx).fullText() } // dialect.go
 
 // SearchMemos returns the memos matching both q (its cursor is ignored) and
 // s, best first, then newest first (by id: the order memos were added),

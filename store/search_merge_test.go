@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/memoria-app/memoria/store/internal/testdb"
 )
 
 // TestSearchIndexMergesWhenIdle: memos written one commit each leave many
 // segments; once writes stop, the idle merger brings them down to a few,
 // and the index still checks and finds every memo.
 func TestSearchIndexMergesWhenIdle(t *testing.T) {
+	testdb.SQLiteOnly(t, "merges FTS4's segments")
 	ctx := context.Background()
 	db := openSearchTestDB(t)
 	u := User{Username: "u", PasswordHash: "x", Role: RoleUser}

@@ -9,16 +9,13 @@ import (
 	"testing"
 
 	"gorm.io/gorm"
+
+	"github.com/memoria-app/memoria/store/internal/testdb"
 )
 
 func openSearchTestDB(t *testing.T) *DB {
 	t.Helper()
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "data"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return openTestDB(t, Options{}) // SQLite or PostgreSQL (MEMORIA_TEST_DB)
 }
 
 func searchCount(t *testing.T, db *DB, word string) int {
@@ -235,6 +232,7 @@ func TestIndexFlushFailureFailsTheTransaction(t *testing.T) {
 // another program (a sqlite3 shell) is queued by the trigger but not
 // indexed; CheckSearchIndex says so, and the next Open indexes it.
 func TestMemosWrittenOutsideTheStoreAreIndexedAtOpen(t *testing.T) {
+	testdb.SQLiteOnly(t, "writes the SQLite file with the sqlite3 driver")
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "data")
 	db, err := Open(ctx, dir, Options{})

@@ -367,3 +367,4 @@ func TestCheckSearchIndexFindsDamage(t *testing.T) {
 		t.Fatal("a memo missing from the index passed the check")
 	}
 }
+

@@ -13,7 +13,7 @@ import (
 )
 
 func TestSignInThrottleState(t *testing.T) {
-	db := openSQLite(t)
+	db := openSQLiteTestDB(t)
 	ctx := context.Background()
 	now := time.Now().Truncate(time.Microsecond)
 	bump := func(st *SignInState) error {

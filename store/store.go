@@ -3,27 +3,27 @@ package store
 import (
 	"context"
 	"database/sql"
-	"fmt"
-	"net/url"
-	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 )
 
-// DB is the store. Writes go through a pool of exactly one connection, so
-// concurrent writers queue in Go instead of failing with SQLITE_BUSY; reads
-// use a separate pool of read-only connections that WAL lets run alongside
-// the writer.
+// DB is the store, on SQLite or PostgreSQL (see dialect.go). On SQLite,
+// writes go through a pool of exactly one connection, so concurrent
+// writers queue in Go instead of failing with SQLITE_BUSY, and reads use a
+// separate pool of read-only connections that WAL lets run alongside the
+// writer. On PostgreSQL, writes run side by side on a pool of their own
+// and reads on another.
 type DB struct {
-	write  *gorm.DB
-	read   *gorm.DB
-	feed   *settingsFeed
+	write     *gorm.DB  // SQLite: the one write connection's pool; PostgreSQL: the write pool
+	read      *gorm.DB  // the read pool
+	writePath writePath // how db.tx commits (write_path.go)
+	feed      *settingsFeed
+
+	// SQLite's writer (writer.go, sync.go); unused on PostgreSQL.
 	wconn  *gorm.DB  // the writer goroutine's connection (see writer.go)
 	conn   *sql.Conn // under wconn
 	wal    *walFile  // synced by the syncer (see sync.go)
@@ -35,12 +35,12 @@ type DB struct {
 	syncIdle chan struct{}
 	done     chan struct{} // closed when the syncer (after the writer) ends
 
-	closeMu sync.RWMutex // held for reading while sending on writes
+	closeMu sync.RWMutex // held for reading while a write is accepted
 	closed  atomic.Bool
 	halted  atomic.Pointer[error] // set once writes are halted (see halt)
 	syncErr atomic.Pointer[error] // set once a sync failed: no sync is trusted after it
 
-	writesRun atomic.Uint64 // writes that reached the writer
+	writesRun atomic.Uint64 // writes that reached the write path
 	commits   atomic.Uint64 // committed transactions; a group's seq
 	syncs     atomic.Uint64 // completed syncs
 
@@ -58,134 +58,74 @@ type DB struct {
 // testHooks let tests inject faults; all nil in production.
 type testHooks struct {
 	// control, when set, runs before each transaction-control statement
-	// of the writer; an error it returns replaces the statement.
+	// of the SQLite writer; an error it returns replaces the statement.
 	control func(sql string) error
+	// beforeCommit, when set, runs in each PostgreSQL write transaction
+	// just before COMMIT; an error it returns fails the attempt.
+	beforeCommit func(tx *gorm.DB) error
 }
 
 // Options tune Open.
 type Options struct {
+	// URL chooses the database: empty for the SQLite file in Open's dir;
+	// a postgres:// or postgresql:// URL for PostgreSQL (see CheckURL).
+	URL string
 	// MaxReaders bounds the read pool (default 4).
 	MaxReaders int
+	// MaxWriters bounds PostgreSQL's write pool, i.e. the writes that run
+	// at once (default 8, at least 2); SQLite has one writer.
+	MaxWriters int
 	// Observer hears of each commit group and sync (nil: nobody).
 	Observer WriteObserver
 
-	// driverName replaces the database/sql driver (tests register one
-	// with extra SQL functions, and must register the search functions
-	// too: registerSearchFuncs); empty means sqliteDriverName.
+	// driverName replaces the database/sql driver of SQLite (tests
+	// register one with extra SQL functions, and must register the search
+	// functions too: registerSearchFuncs); empty means sqliteDriverName.
 	driverName string
 }
 
-// Open opens (creating if needed) the SQLite database memoria.db in dir and
-// runs pending migrations.
+// Open opens the database opts.URL names and runs pending migrations:
+// with an empty URL the SQLite database memoria.db in dir (both created
+// if needed); with a postgres:// URL that PostgreSQL database, where dir
+// is not used (see dialect.go).
 func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("create data dir: %w", err)
+	kind, err := kindOf(opts.URL)
+	if err != nil {
+		return nil, err
 	}
-	path := filepath.Join(dir, "memoria.db")
-	q := url.Values{}
-	q.Set("_journal_mode", "WAL")
-	q.Set("_foreign_keys", "on")
-	q.Set("_busy_timeout", "10000")
-	q.Set("_synchronous", "NORMAL")
-	q.Set("_txlock", "immediate")
-	q.Set("_cache_size", "-4000")
-	writeDSN := "file:" + path + "?" + q.Encode()
-	q.Set("_query_only", "true")
-	q.Del("_txlock")
-	readDSN := "file:" + path + "?" + q.Encode()
 	if opts.MaxReaders <= 0 {
 		opts.MaxReaders = 4
 	}
-	dialect := func(dsn string) gorm.Dialector {
-		if opts.driverName != "" {
-			return sqlite.New(sqlite.Config{DriverName: opts.driverName, DSN: dsn})
-		}
-		return sqliteDialector(dsn)
+	if kind == kindPostgres {
+		return openPostgres(ctx, opts)
 	}
-	db, err := open(ctx, dialect(writeDSN), dialect(readDSN), opts)
-	if err != nil {
-		return nil, err
-	}
-	if db.wal, err = openWAL(path); err != nil {
-		db.Close()
-		return nil, err
-	}
-	db.start()
-	return db, nil
+	return openSQLite(ctx, dir, opts)
 }
 
-// open is dialect-neutral: another SQL driver only needs its own
-// dialectors (and, if it needs no single-writer pool, a larger write pool).
-func open(ctx context.Context, writeD, readD gorm.Dialector, opts Options) (*DB, error) {
-	cfg := func() *gorm.Config {
-		return &gorm.Config{
-			SkipDefaultTransaction: true,
-			PrepareStmt:            true,
-			TranslateError:         true,
-			Logger:                 logger.Discard,
-			NowFunc:                func() time.Time { return time.Now().UTC() },
-		}
+// gormConfig is gorm's configuration for either dialect.
+func gormConfig(prepare bool) *gorm.Config {
+	return &gorm.Config{
+		SkipDefaultTransaction: true,
+		PrepareStmt:            prepare,
+		TranslateError:         true,
+		DisableAutomaticPing:   true, // the openers ping with their context
+		Logger:                 logger.Discard,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
 	}
-	w, err := gorm.Open(writeD, cfg())
-	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
-	}
-	wsql, err := w.DB()
-	if err != nil {
-		return nil, err
-	}
-	wsql.SetMaxOpenConns(1)
-	wsql.SetMaxIdleConns(1)
-	wsql.SetConnMaxLifetime(0)
-	wsql.SetConnMaxIdleTime(0)
-	if err := migrate(ctx, w); err != nil {
-		wsql.Close()
-		return nil, err
-	}
-	searchQueue := w.Migrator().HasTable("memo_search_queue")
-	r, err := gorm.Open(readD, cfg())
-	if err != nil {
-		wsql.Close()
-		return nil, fmt.Errorf("open database for reading: %w", err)
-	}
-	rsql, err := r.DB()
-	if err != nil {
-		wsql.Close()
-		return nil, err
-	}
-	rsql.SetMaxOpenConns(opts.MaxReaders)
-	rsql.SetMaxIdleConns(opts.MaxReaders)
-	rsql.SetConnMaxIdleTime(5 * time.Minute)
-	conn, err := wsql.Conn(ctx)
-	if err != nil {
-		wsql.Close()
-		rsql.Close()
-		return nil, fmt.Errorf("open write connection: %w", err)
-	}
-	wconn := w.Session(&gorm.Session{NewDB: true, Context: context.Background()})
-	wconn.Statement.ConnPool = gorm.NewPreparedStmtDB(conn, 256, 0)
-	db := &DB{write: w, read: r, wconn: wconn, conn: conn, feed: newSettingsFeed(),
-		writes: make(chan *writeReq, maxGroup), toSync: make(chan groupOutcome, 16), syncIdle: make(chan struct{}, 1), done: make(chan struct{})}
-	db.memoEvents = newLocalMemoFeed()
-	db.observer = opts.Observer
+}
+
+// newDB is the dialect-neutral part of a DB over migrated pools; the
+// opener sets writePath (and its own fields).
+func newDB(w, r *gorm.DB, opts Options) *DB {
+	db := &DB{write: w, read: r, feed: newSettingsFeed(), memoEvents: newLocalMemoFeed(), observer: opts.Observer}
 	if db.observer == nil {
 		db.observer = nopObserver{}
 	}
-	db.searchQueue, db.searchBodies = searchQueue, newSearchBodies()
-	return db, nil
+	db.searchQueue, db.searchBodies = w.Migrator().HasTable("memo_search_queue"), newSearchBodies()
+	return db
 }
 
-// start runs the writer and the syncer, and the search index's merger.
-func (db *DB) start() {
-	go db.writer()
-	go db.syncer()
-	if db.searchQueue {
-		db.stopMerge = make(chan struct{})
-		go db.mergeSearchIndexWhenIdle(searchMergeIdle, db.stopMerge)
-	}
-}
-
-// Close waits for the writes already queued (each is answered), then
+// Close waits for the writes already accepted (each is answered), then
 // closes both pools. Calls after Close fail with ErrClosed; a second Close
 // does nothing.
 func (db *DB) Close() error {
@@ -194,20 +134,14 @@ func (db *DB) Close() error {
 		db.closeMu.Unlock()
 		return nil
 	}
-	close(db.writes)
+	db.writePath.shut()
 	db.closeMu.Unlock()
 	if db.stopMerge != nil {
 		close(db.stopMerge)
 	}
-	if db.wal != nil { // started
-		<-db.done
-	}
+	db.writePath.finish()
 	db.feed.close()
 	db.memoEvents.close()
-	if ps, ok := db.wconn.Statement.ConnPool.(*gorm.PreparedStmtDB); ok {
-		ps.Close()
-	}
-	db.conn.Close()
 	var first error
 	for _, g := range []*gorm.DB{db.read, db.write} {
 		s, err := g.DB()
@@ -218,9 +152,7 @@ func (db *DB) Close() error {
 			first = err
 		}
 	}
-	if db.wal != nil {
-		db.wal.close() // after SQLite let go of the files
-	}
+	db.writePath.release()
 	return first
 }
 

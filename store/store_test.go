@@ -9,17 +9,15 @@ import (
 	"time"
 
 	"github.com/memoria-app/memoria/store"
+	"github.com/memoria-app/memoria/store/storetest"
 )
 
-// MustOpenDB opens a store on a real SQLite file in a temporary directory.
+// MustOpenDB opens a store on a new database of the dialect the tests run
+// on (see storetest): a SQLite file in a temporary directory, or a fresh
+// PostgreSQL schema.
 func MustOpenDB(tb testing.TB) *store.DB {
 	tb.Helper()
-	db, err := store.Open(context.Background(), tb.TempDir(), store.Options{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
+	return storetest.Open(tb, store.Options{})
 }
 
 func mustUser(tb testing.TB, db *store.DB, name string) store.User {
@@ -33,9 +31,9 @@ func mustUser(tb testing.TB, db *store.DB, name string) store.User {
 
 func TestMigrationsAreIdempotent(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
+	dir, url := t.TempDir(), storetest.URL(t)
 	for i := 0; i < 2; i++ {
-		db, err := store.Open(ctx, dir, store.Options{})
+		db, err := store.Open(ctx, dir, store.Options{URL: url})
 		if err != nil {
 			t.Fatalf("open #%d: %v", i, err)
 		}
@@ -75,6 +73,29 @@ func TestUsers(t *testing.T) {
 	}
 	if _, err := db.DeleteUser(ctx, u.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("second delete: err = %v, want ErrNotFound", err)
+	}
+}
+
+// TestWriteReferringToAMissingRow: a write that refers to a row that does
+// not exist (a foreign key) is ErrNotFound, on both databases.
+func TestWriteReferringToAMissingRow(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	tok := store.Token{UserID: 999, Kind: store.TokenPersonal}
+	if err := db.CreateToken(ctx, &tok, []byte("h")); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("token of a missing user: %v, want ErrNotFound", err)
+	}
+	u := mustUser(t, db, "u")
+	m := store.Memo{CreatorID: u.ID, Content: "x", Visibility: store.VisibilityPrivate, Source: store.SourceAPI}
+	if err := db.CreateMemo(ctx, &m, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.DeleteMemo(ctx, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	r := store.Resource{CreatorID: u.ID, MemoID: m.ID, Filename: "f", Type: "text/plain", Size: 1, StoragePath: "p"}
+	if err := db.CreateResource(ctx, &r); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("resource of a deleted memo: %v, want ErrNotFound", err)
 	}
 }
 

@@ -80,8 +80,7 @@ func (db *DB) syncCommitted() error {
 		db.halt(err)
 		return err
 	}
-	db.observer.Synced(time.Since(start))
-	db.syncs.Add(1)
+	db.synced(time.Since(start))
 	return nil
 }
 

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"gorm.io/gorm"
+
+	"github.com/memoria-app/memoria/store/internal/testdb"
 )
 
 // syncSpy wraps the WAL's sync: it counts syncs and remembers, for the
@@ -124,6 +126,7 @@ func TestSyncFailure(t *testing.T) {
 // TestWALFile covers the WAL's lifecycle as the syncer sees it, on plain
 // files: which file each sync reaches.
 func TestWALFile(t *testing.T) {
+	testdb.SQLiteOnly(t, "the syncer's WAL file")
 	for _, tc := range []struct {
 		name   string
 		before func(t *testing.T, dbPath string) // after opening, before syncing

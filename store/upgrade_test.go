@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/memoria-app/memoria/store"
+	"github.com/memoria-app/memoria/store/storetest"
 )
 
 // TestUpgradeFromSchemaVersion1 opens a database that memoria made before
@@ -18,6 +19,7 @@ import (
 // must apply to it, the result must have the schema of a new database, and
 // the old rows must read back and work with the new features.
 func TestUpgradeFromSchemaVersion1(t *testing.T) {
+	storetest.SQLiteOnly(t, "upgrades a SQLite file made by an old memoria (no PostgreSQL store is that old)")
 	ctx := context.Background()
 	oldDir, freshDir := t.TempDir(), t.TempDir()
 	loadDump(t, filepath.Join(oldDir, "memoria.db"), "testdata/memoria-0780238.sql")

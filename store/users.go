@@ -18,9 +18,13 @@ func (r *userRow) toUser() User {
 // CreateUser inserts u, first calling decide with the number of existing
 // users inside the same transaction (so "the first user becomes admin" holds
 // under concurrency). decide may change u or refuse with an error. u.ID and
-// the times are set on success. A taken username is ErrConflict.
+// the times are set on success. A taken username is ErrConflict. The
+// transaction may run more than once (see writePath); each run starts from
+// u as the caller passed it, so decide sees that too.
 func (db *DB) CreateUser(ctx context.Context, u *User, decide func(existing int64) error) error {
+	given := *u
 	return db.tx(ctx, func(tx *gorm.DB) error {
+		*u = given
 		if decide != nil {
 			var n int64
 			if err := tx.Model(&userRow{}).Count(&n).Error; err != nil {

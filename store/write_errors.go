@@ -15,3 +15,9 @@ var ErrSyncFailed = errors.New("store: syncing the database to disk failed; the 
 // could not be rolled back). Reads keep working; writes resume only when
 // the process restarts and SQLite recovers the database from disk.
 var ErrWritesHalted = errors.New("store: writes halted after a storage failure; restart the server")
+
+// ErrCommitUnknown is returned by a write on PostgreSQL whose connection
+// was lost while its COMMIT ran: it may or may not be stored, and the
+// store does not run it again (that could apply it twice). Reading tells;
+// a write that is idempotent (an ingest with its key) may be repeated.
+var ErrCommitUnknown = errors.New("store: the connection to PostgreSQL was lost during COMMIT; the write may or may not be stored")

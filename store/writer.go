@@ -9,11 +9,12 @@ import (
 	"gorm.io/gorm"
 )
 
-// Writes go through one goroutine that owns the single write connection and
-// commits them in groups: whatever writes are waiting when a transaction
-// starts share it, each in its own savepoint so that one failing write
-// rolls back alone. Writers therefore queue instead of failing with
-// SQLITE_BUSY, and the per-commit cost is shared when many arrive at once.
+// On SQLite, writes go through one goroutine that owns the single write
+// connection and commits them in groups: whatever writes are waiting when
+// a transaction starts share it, each in its own savepoint so that one
+// failing write rolls back alone. Writers therefore queue instead of
+// failing with SQLITE_BUSY, and the per-commit cost is shared when many
+// arrive at once.
 //
 // A committed group goes to the syncer (sync.go), which makes the log
 // durable and only then answers the group's callers, while the writer
@@ -42,10 +43,15 @@ type groupOutcome struct {
 	seq     uint64 // the commit's sequence number (db.commits); 0: nothing committed
 }
 
-// tx runs fn in a write transaction (possibly shared with other writes, in
-// a savepoint of its own) and returns once that transaction is committed
-// and synced, or with the reason it is not.
-func (db *DB) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+// sqliteWriter is SQLite's writePath: the writer goroutine above and the
+// syncer (sync.go), on the DB's writer fields.
+type sqliteWriter struct{ db *DB }
+
+// tx queues fn for the writer (to share a transaction with other writes,
+// in a savepoint of its own) and returns once that transaction is
+// committed and synced, or with the reason it is not.
+func (w sqliteWriter) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	db := w.db
 	if err := db.haltErr(); err != nil {
 		return err
 	}
@@ -66,6 +72,29 @@ func (db *DB) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	// Once queued, wait for the outcome even if ctx ends: the write may
 	// already be committed and the caller must not be told otherwise.
 	return <-req.done
+}
+
+// shut closes the queue: the writer commits what is queued and ends.
+func (w sqliteWriter) shut() { close(w.db.writes) }
+
+// finish waits for the writer and the syncer (if started) to answer
+// every queued write, then closes the writer's connection.
+func (w sqliteWriter) finish() {
+	db := w.db
+	if db.wal != nil { // started
+		<-db.done
+	}
+	if ps, ok := db.wconn.Statement.ConnPool.(*gorm.PreparedStmtDB); ok {
+		ps.Close()
+	}
+	db.conn.Close()
+}
+
+// release closes the WAL's descriptors, after SQLite let go of the files.
+func (w sqliteWriter) release() {
+	if w.db.wal != nil {
+		w.db.wal.close()
+	}
 }
 
 // writer commits queued writes group by group and hands each group to the
@@ -113,8 +142,7 @@ func (db *DB) commitGroup(group []*writeReq) groupOutcome {
 		live = append(live, i)
 	}
 	if len(live) > 0 && db.runTx(out, live, true) {
-		out.seq = db.commits.Add(1)
-		db.observer.GroupCommitted(len(out.reqs))
+		out.seq = db.committed(len(out.reqs))
 	}
 	db.writesRun.Add(uint64(len(out.reqs)))
 	return *out
