@@ -89,4 +89,3 @@ func postgresConfig(url string) (*pgx.ConnConfig, error) {
 	}
 	return cfg, nil
 }
-

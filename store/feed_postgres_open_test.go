@@ -44,7 +44,10 @@ func TestStartPGChangesWiring(t *testing.T) {
 	err := g.Transaction(func(tx *gorm.DB) error {
 		for _, step := range []func() error{
 			func() error { return logChange(tx, changeSettings, nil) },
-			func() error { _, err := db.pgChanges().stage(tx, []MemoEvent{{Type: MemoCreated, Memo: Memo{ID: 5}}}); return err },
+			func() error {
+				_, err := db.pgChanges().stage(tx, []MemoEvent{{Type: MemoCreated, Memo: Memo{ID: 5}}})
+				return err
+			},
 			func() error { return logChange(tx, changeInbox, nil) },
 			func() error { return logChange(tx, changeBotStatus, nil) },
 			func() error { return invalidate(tx, Invalidation{Kind: InvalidateUser, UserID: 3}) },

@@ -367,4 +367,3 @@ func TestCheckSearchIndexFindsDamage(t *testing.T) {
 		t.Fatal("a memo missing from the index passed the check")
 	}
 }
-

@@ -354,4 +354,3 @@ func TestPostgresConnections(t *testing.T) {
 		t.Error("a URL with synchronous_commit=off was accepted")
 	}
 }
-
