@@ -90,6 +90,20 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a := &App{cfg: cfg, log: cfg.Logger, db: db, rules: rl, ln: ln}
 	cfg.Bot.Observer = m
+	if db.MultiProcess() {
+		// Processes sharing the database elect the one that runs the bot
+		// and all show its status.
+		if cfg.Bot.Elector == nil {
+			if cfg.Bot.Elector, err = store.NewPostgresElector(cfg.DBURL, store.PostgresLeaseOptions{Logger: cfg.Logger}); err != nil {
+				ln.Close()
+				db.Close()
+				return nil, err
+			}
+		}
+		if cfg.Bot.SharedStatus == nil {
+			cfg.Bot.SharedStatus = db
+		}
+	}
 	a.bot = newBotRunner(db, rl, cfg.Logger, cfg.Bot)
 	rl.AttachBot(a.bot)
 	m.WatchBotState(func() string { return bot.StateName(a.bot.Status().State) })
@@ -134,8 +148,15 @@ func (a *App) Run(ctx context.Context) error {
 	sweepDone := make(chan struct{})
 	go func() {
 		defer close(sweepDone)
-		// Files orphaned by a crash between writing and committing.
-		if n, err := a.rules.SweepOrphanFiles(botCtx, time.Minute); err != nil && botCtx.Err() == nil {
+		// Files orphaned by a crash between writing and committing. With
+		// other processes on the database, one of theirs may be written and
+		// not yet committed for longer (a bot batch waits for its slowest
+		// download, up to 5 minutes each): wait an hour.
+		grace := time.Minute
+		if a.db.MultiProcess() {
+			grace = time.Hour
+		}
+		if n, err := a.rules.SweepOrphanFiles(botCtx, grace); err != nil && botCtx.Err() == nil {
 			a.log.Warn("sweep orphan files", "err", err)
 		} else if n > 0 {
 			a.log.Info("removed orphan files", "count", n)

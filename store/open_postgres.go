@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -43,6 +44,12 @@ func openPostgres(ctx context.Context, opts Options) (*DB, error) {
 	}
 	db := newDB(w, r, opts)
 	db.writePath = newPostgresWrites(db)
+	// Changes made by any process reach this one's subscribers and caches
+	// (feed_postgres.go).
+	if err := db.startPGChanges(ctx, opts.URL, slog.Default()); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return db, nil
 }
 
