@@ -33,23 +33,29 @@ type burst struct {
 // enqueueBurst queues n updates: texts, single photos and 3-photo albums
 // (each album caption on its first photo), all with unique contents.
 func enqueueBurst(b *telegramtest.Bot, from telegramtest.User, n int, rng *rand.Rand) burst {
+	return enqueueBurstPrefixed(b, from, n, rng, "")
+}
+
+// enqueueBurstPrefixed is enqueueBurst with contents starting with prefix
+// (for a second burst to the same user).
+func enqueueBurstPrefixed(b *telegramtest.Bot, from telegramtest.User, n int, rng *rand.Rand, prefix string) burst {
 	out := burst{want: map[string][]string{}}
 	sum := func(p []byte) string { h := sha256.Sum256(p); return fmt.Sprintf("%x", h[:8]) }
 	for i := 0; i < n; {
 		switch k := rng.IntN(10); {
 		case k < 7 || n-i < 3: // text
-			content := fmt.Sprintf("message %04d #burst", i)
+			content := fmt.Sprintf("%smessage %04d #burst", prefix, i)
 			out.last = b.SendText(from, content).UpdateID
 			out.want[content] = nil
 			i++
 		case k < 9: // photo
-			content := fmt.Sprintf("photo %04d", i)
+			content := fmt.Sprintf("%sphoto %04d", prefix, i)
 			img := pngBytes(i)
 			out.last = b.SendPhoto(from, content, nil, img, "").UpdateID
 			out.want[content] = []string{sum(img)}
 			i++
 		default: // album of three
-			content := fmt.Sprintf("album %04d", i)
+			content := fmt.Sprintf("%salbum %04d", prefix, i)
 			var sums []string
 			for j := 0; j < 3; j++ {
 				img := pngBytes(100000 + i*3 + j)
@@ -57,7 +63,7 @@ func enqueueBurst(b *telegramtest.Bot, from telegramtest.User, n int, rng *rand.
 				if j == 0 {
 					caption = content
 				}
-				out.last = b.SendPhoto(from, caption, nil, img, fmt.Sprintf("g%d", i)).UpdateID
+				out.last = b.SendPhoto(from, caption, nil, img, fmt.Sprintf("%sg%d", prefix, i)).UpdateID
 				sums = append(sums, sum(img))
 			}
 			out.want[content] = sums
@@ -157,11 +163,17 @@ type process struct {
 
 func startBinary(t *testing.T, bin, addr, data string) *process {
 	t.Helper()
+	return startBinaryArgs(t, bin, addr, data)
+}
+
+// startBinaryArgs is startBinary with more flags.
+func startBinaryArgs(t *testing.T, bin, addr, data string, extra ...string) *process {
+	t.Helper()
 	logf, err := os.OpenFile(filepath.Join(data, "..", "memoria.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "--addr", addr, "--data", data, "--log-level", "warn")
+	cmd := exec.Command(bin, append([]string{"--addr", addr, "--data", data, "--log-level", "warn"}, extra...)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

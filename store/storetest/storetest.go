@@ -39,6 +39,15 @@ func URL(tb testing.TB) string {
 	return testdb.URL(tb)
 }
 
+// PostgresURL returns the URL of a fresh schema on the PostgreSQL server
+// (MEMORIA_TEST_POSTGRES) whatever MEMORIA_TEST_DB says, for a test that
+// needs PostgreSQL itself; it skips, with one line, when no server
+// answers (fails under MEMORIA_TEST_REQUIRE_POSTGRES=1).
+func PostgresURL(tb testing.TB) string {
+	tb.Helper()
+	return testdb.PostgresURL(tb)
+}
+
 // OnPostgres reports whether the tests run on PostgreSQL.
 func OnPostgres(tb testing.TB) bool {
 	tb.Helper()

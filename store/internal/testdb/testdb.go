@@ -133,6 +133,14 @@ func URL(tb testing.TB) string {
 	if !OnPostgres(tb) {
 		return ""
 	}
+	return PostgresURL(tb)
+}
+
+// PostgresURL is URL on PostgreSQL whatever the tests run on, for a test
+// that is about PostgreSQL itself (several processes on one database); it
+// skips the test when the server is not reachable.
+func PostgresURL(tb testing.TB) string {
+	tb.Helper()
 	admin := Admin(tb)
 	var b [8]byte
 	rand.Read(b[:])
