@@ -43,6 +43,10 @@ type SharedStatus interface {
 // stands for election again.
 const rejoinDelay = time.Second
 
+// handoverPause is how long a process that stopped polling keeps the
+// lease before it lets go (see lead).
+const handoverPause = 100 * time.Millisecond
+
 // statusRecheck is how often a standby re-reads the holder's status
 // without a change signal, as a safety net.
 const statusRecheck = 5 * time.Second
@@ -72,6 +76,11 @@ func (s *Supervisor) lead(ctx context.Context, ep tgtoken.Endpoint, webhookURL s
 		}
 		s.log.Info("this process runs the telegram bot", "process", s.opts.ProcessName)
 		s.runLeader(ctx, lease, ep, webhookURL)
+		// The poller's last getUpdates was aborted by closing its
+		// connection; give Telegram a moment to see it gone before a
+		// standby's first getUpdates arrives, or Telegram answers one of
+		// the two with 409 (seen once in TestLeaderOneProcessRuns).
+		time.Sleep(handoverPause)
 		lease.Release()
 		if ctx.Err() != nil {
 			return

@@ -54,7 +54,9 @@ type PostgresLeaseOptions struct {
 	// keepalive cut-off (4 s).
 	PingTimeout time.Duration
 	// Handover is how long a new holder waits before Acquire returns
-	// (Ping; negative: not at all).
+	// (Ping + PingTimeout: the longest the previous holder can take to
+	// notice it lost the lock — its next ping, failing at the latest at
+	// its timeout — and stop polling; negative: not at all).
 	Handover time.Duration
 	// Logger hears of connection failures (default: nobody).
 	Logger *slog.Logger
@@ -71,7 +73,7 @@ func (o *PostgresLeaseOptions) defaults() {
 		o.PingTimeout = 1500 * time.Millisecond
 	}
 	if o.Handover == 0 {
-		o.Handover = o.Ping
+		o.Handover = o.Ping + o.PingTimeout
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

@@ -94,8 +94,8 @@ func TestPostgresLeaseOneHolder(t *testing.T) {
 			t.Fatalf("new holder's Check = %v", err)
 		}
 		l.Release()
-	case <-time.After(2 * time.Second):
-		t.Fatal("standby did not take over within 2 s of the release")
+	case <-time.After(4 * time.Second): // the handover wait is 2 s; the contract allows 5
+		t.Fatal("standby did not take over within 4 s of the release")
 	}
 	if err := la.Check(ctx); !errors.Is(err, ErrLeaseLost) {
 		t.Fatalf("released lease's Check = %v, want ErrLeaseLost", err)
@@ -133,8 +133,8 @@ func TestPostgresLeaseBackendKilled(t *testing.T) {
 		if lb == nil {
 			t.Fatal("standby's Acquire failed")
 		}
-	case <-time.After(2 * time.Second):
-		t.Fatal("standby did not take over within 2 s of the holder's backend being killed")
+	case <-time.After(4 * time.Second):
+		t.Fatal("standby did not take over within 4 s of the holder's backend being killed")
 	}
 	tookOver := time.Now()
 	t.Logf("takeover after pg_terminate_backend: %s", tookOver.Sub(start))
@@ -212,7 +212,7 @@ func TestPostgresLeaseContextCancel(t *testing.T) {
 			t.Fatal("standby's Acquire failed")
 		}
 		l.Release()
-	case <-time.After(2 * time.Second):
+	case <-time.After(4 * time.Second):
 		t.Fatal("standby did not take over after the holder's context ended")
 	}
 }
