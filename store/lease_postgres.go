@@ -29,9 +29,14 @@ import (
 //
 // Handover: a lock freed because the holder's session was ended from the
 // server side (pg_terminate_backend, an idle-session timeout) is free
-// before that holder's next ping tells it. So a new holder waits Handover
-// (default Ping) after taking the lock before Acquire returns: by then
-// any previous holder has noticed and stopped.
+// before that holder's next ping tells it. So a new holder that found the
+// lock held waits Handover (default Ping + PingTimeout) after taking it
+// before Acquire returns: by then any previous holder has noticed and
+// stopped. A lock free at the first try is returned at once (after a
+// token change, the new bot's lease has no previous holder). A process
+// whose first try falls just after a server-side end of the holder's
+// session (not a crash of the holder) may still meet it once: Telegram
+// then answers one getUpdates 409 and the loser's next Check stops it.
 //
 // The lock key is a 64-bit hash of the connection's current schema and
 // the lease name, so instances in different schemas of one database (and
@@ -128,6 +133,7 @@ func (e *PostgresElector) try(ctx context.Context, name string) (*pgLease, error
 		return nil, err
 	}
 	key := lockKey(schema, name)
+	held := false // someone held the lock when this connection first asked
 	for {
 		var ok bool
 		if err := e.query(ctx, conn, "SELECT pg_try_advisory_lock($1)", &ok, key); err != nil {
@@ -136,6 +142,7 @@ func (e *PostgresElector) try(ctx context.Context, name string) (*pgLease, error
 		if ok {
 			break
 		}
+		held = true
 		if err := sleep(ctx, e.opts.Retry); err != nil {
 			return nil, err
 		}
@@ -143,7 +150,10 @@ func (e *PostgresElector) try(ctx context.Context, name string) (*pgLease, error
 	keep = true
 	l := newPGLease(conn, e.opts)
 	l.watch(ctx)
-	if e.opts.Handover > 0 {
+	// Only a lock that was just freed under a holder needs the handover
+	// wait; a lock free at the first try (a new bot's after a token change,
+	// the first process to start) is taken at once.
+	if e.opts.Handover > 0 && held {
 		select {
 		case <-time.After(e.opts.Handover):
 		case <-l.lost:
