@@ -32,8 +32,8 @@ type cluster struct {
 	db    string
 	dirs  []string
 	addrs []string
-	procs []*process // nil while down
-	up    []atomic.Bool  // procs[i] != nil, for other goroutines (the front)
+	procs []*process    // nil while down
+	up    []atomic.Bool // procs[i] != nil, for other goroutines (the front)
 }
 
 func startCluster(t *testing.T, n int) *cluster {
