@@ -10,9 +10,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/memoria-app/memoria/internal/pgtest"
 	"github.com/memoria-app/memoria/rules"
 	"github.com/memoria-app/memoria/store"
+	"github.com/memoria-app/memoria/store/storetest"
 )
 
 // leaderEnv is one database and fake Telegram with several supervisors
@@ -203,7 +203,7 @@ func TestLeaderFencesGetUpdates(t *testing.T) {
 // poller's database session is killed; it stops polling at once, the
 // other takes over within 2 s, and Telegram never sees two pollers.
 func TestLeaderPostgresTakeover(t *testing.T) {
-	url := pgtest.URL(t)
+	url := storetest.PostgresURL(t)
 	app := fmt.Sprintf("memoria-lease-test-%d", time.Now().UnixNano())
 	e := newLeaderEnv(t, "9200000004:leader_pg", "pg_bot")
 	elector := func() store.Elector {

@@ -8,7 +8,7 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/memoria-app/memoria/internal/pgtest"
+	"github.com/memoria-app/memoria/store/internal/testdb"
 )
 
 // botStatusOps are the bot status operations over one dialect.
@@ -40,7 +40,7 @@ func sqliteBotStatusOps(t *testing.T) botStatusOps {
 }
 
 func postgresBotStatusOps(t *testing.T) botStatusOps {
-	g := openPGGorm(t, pgtest.URL(t))
+	g := openPGGorm(t, testdb.PostgresURL(t))
 	return botStatusOps{
 		claim: func(st BotStatus) (term int64, err error) {
 			err = g.Transaction(func(tx *gorm.DB) error { term, err = claimBotStatus(tx, st); return err })
@@ -100,7 +100,7 @@ func TestBotStatusTerms(t *testing.T) {
 // TestBotStatusHeardByOtherProcess: a status written on one process wakes
 // the bot status watchers of another.
 func TestBotStatusHeardByOtherProcess(t *testing.T) {
-	url := pgtest.URL(t)
+	url := testdb.PostgresURL(t)
 	g := openPGGorm(t, url)
 	b := startTestProcess(t, url, pgFeedOptions{})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -119,7 +119,7 @@ func TestBotStatusHeardByOtherProcess(t *testing.T) {
 // TestBotStatusConcurrentClaims: claims racing for one term never both
 // get it.
 func TestBotStatusConcurrentClaims(t *testing.T) {
-	g := openPGGorm(t, pgtest.URL(t))
+	g := openPGGorm(t, testdb.PostgresURL(t))
 	terms := make(chan int64, 8)
 	errs := make(chan error, 8)
 	for range 8 {

@@ -7,7 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/memoria-app/memoria/internal/pgtest"
+	"github.com/memoria-app/memoria/store/internal/testdb"
 )
 
 // TestStartPGChangesWiring: what Open does for PostgreSQL — the listener
@@ -16,7 +16,7 @@ import (
 // is a SQLite one with the listener started on a PostgreSQL schema, and
 // the changes are written to that schema directly.
 func TestStartPGChangesWiring(t *testing.T) {
-	url := pgtest.URL(t)
+	url := testdb.PostgresURL(t)
 	g := openPGGorm(t, url)
 	db := openSQLiteTestDB(t)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -13,7 +13,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
-	"github.com/memoria-app/memoria/internal/pgtest"
+	"github.com/memoria-app/memoria/store/internal/testdb"
 )
 
 // openPGGorm opens the schema at url through gorm with migration 9's
@@ -121,7 +121,7 @@ func noEvent(t *testing.T, sub *MemoSubscription, within time.Duration) {
 // process reaches the subscribers of another, in order; a rolled-back
 // write reaches nobody.
 func TestPGFeedMemoEventsAcrossProcesses(t *testing.T) {
-	url := pgtest.URL(t)
+	url := testdb.PostgresURL(t)
 	g := openPGGorm(t, url)
 	a := startTestProcess(t, url, pgFeedOptions{})
 	b := startTestProcess(t, url, pgFeedOptions{})
@@ -159,7 +159,7 @@ func TestPGFeedMemoEventsAcrossProcesses(t *testing.T) {
 // TestPGFeedSettingsWithin200ms: a settings change committed anywhere
 // makes every listener re-read the settings within 200 ms.
 func TestPGFeedSettingsWithin200ms(t *testing.T) {
-	url := pgtest.URL(t)
+	url := testdb.PostgresURL(t)
 	g := openPGGorm(t, url)
 	b := startTestProcess(t, url, pgFeedOptions{})
 	var worst time.Duration
@@ -184,7 +184,7 @@ func TestPGFeedSettingsWithin200ms(t *testing.T) {
 // TestPGFeedSettingsReadFailureRetried: when the settings cannot be re-read
 // the listener tries again at its next read.
 func TestPGFeedSettingsReadFailureRetried(t *testing.T) {
-	url := pgtest.URL(t)
+	url := testdb.PostgresURL(t)
 	g := openPGGorm(t, url)
 	b := startTestProcess(t, url, pgFeedOptions{SafetyRead: 100 * time.Millisecond})
 	b.settingsFail.Store(true)
@@ -206,7 +206,7 @@ func TestPGFeedSettingsReadFailureRetried(t *testing.T) {
 // TestPGFeedWithoutNotify: a row whose NOTIFY never came is still read,
 // by the safety read.
 func TestPGFeedWithoutNotify(t *testing.T) {
-	url := pgtest.URL(t)
+	url := testdb.PostgresURL(t)
 	g := openPGGorm(t, url)
 	b := startTestProcess(t, url, pgFeedOptions{SafetyRead: 200 * time.Millisecond})
 	if err := g.Exec("INSERT INTO change_log (kind, created_at) VALUES ('inbox', 0)").Error; err != nil {
@@ -225,7 +225,7 @@ func TestPGFeedWithoutNotify(t *testing.T) {
 // connection is down are delivered after it reconnects, by reading the
 // log (no NOTIFY reaches a dead connection).
 func TestPGFeedReconnectCatchesUp(t *testing.T) {
-	url := pgtest.URL(t)
+	url := testdb.PostgresURL(t)
 	g := openPGGorm(t, url)
 	a := startTestProcess(t, url, pgFeedOptions{})
 	appName := "memoria-listen-" + strings.TrimPrefix(url[strings.Index(url, "search_path="):], "search_path=")
@@ -267,7 +267,7 @@ func TestPGFeedReconnectCatchesUp(t *testing.T) {
 // remembered, not skipped), and a gap left by a rollback does not hold
 // anything up.
 func TestPGFeedLateCommitDelivered(t *testing.T) {
-	url := pgtest.URL(t)
+	url := testdb.PostgresURL(t)
 	g := openPGGorm(t, url)
 	b := startTestProcess(t, url, pgFeedOptions{})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -306,7 +306,7 @@ func TestPGFeedLateCommitDelivered(t *testing.T) {
 // missed: memo subscribers end with ErrEventsLost, caches are told to drop
 // everything and the settings are re-read.
 func TestPGFeedResyncAfterLongOutage(t *testing.T) {
-	url := pgtest.URL(t)
+	url := testdb.PostgresURL(t)
 	openPGGorm(t, url)
 	proxy, viaProxy := newPGProxy(t, url)
 	b := startTestProcess(t, viaProxy, pgFeedOptions{LostAfter: 500 * time.Millisecond, SafetyRead: 100 * time.Millisecond, Retry: 50 * time.Millisecond})
@@ -343,7 +343,7 @@ func TestPGFeedResyncAfterLongOutage(t *testing.T) {
 
 // TestPGFeedPrunes: rows older than Keep are deleted.
 func TestPGFeedPrunes(t *testing.T) {
-	url := pgtest.URL(t)
+	url := testdb.PostgresURL(t)
 	g := openPGGorm(t, url)
 	if err := g.Exec("INSERT INTO change_log (kind, created_at) VALUES ('inbox', 1)").Error; err != nil {
 		t.Fatal(err)

@@ -8,7 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/memoria-app/memoria/internal/pgtest"
+	"github.com/memoria-app/memoria/store/internal/testdb"
 )
 
 // newTestElector is one "process" electing on the schema at url.
@@ -64,7 +64,7 @@ func terminateBackend(t *testing.T, url string, pid uint32) {
 }
 
 func TestPostgresLeaseOneHolder(t *testing.T) {
-	url := pgtest.URL(t)
+	url := testdb.PostgresURL(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	a, b := newTestElector(t, url), newTestElector(t, url)
@@ -111,7 +111,7 @@ func TestPostgresLeaseOneHolder(t *testing.T) {
 // server; the holder learns it by its ping and the standby takes over, and
 // the holder has stopped before the standby's Acquire returns.
 func TestPostgresLeaseBackendKilled(t *testing.T) {
-	url := pgtest.URL(t)
+	url := testdb.PostgresURL(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	a, b := newTestElector(t, url), newTestElector(t, url)
@@ -158,7 +158,7 @@ func TestPostgresLeaseBackendKilled(t *testing.T) {
 // TestPostgresLeaseCheckFencesAtOnce: Check asks the database, so a lease
 // whose session was ended fails Check at once, before the next ping.
 func TestPostgresLeaseCheckFencesAtOnce(t *testing.T) {
-	url := pgtest.URL(t)
+	url := testdb.PostgresURL(t)
 	ctx := context.Background()
 	e, err := NewPostgresElector(url, PostgresLeaseOptions{Ping: time.Hour, Handover: -1})
 	if err != nil {
@@ -177,7 +177,7 @@ func TestPostgresLeaseCheckFencesAtOnce(t *testing.T) {
 }
 
 func TestPostgresLeaseContextCancel(t *testing.T) {
-	url := pgtest.URL(t)
+	url := testdb.PostgresURL(t)
 	a, b := newTestElector(t, url), newTestElector(t, url)
 	actx, acancel := context.WithCancel(context.Background())
 	la := mustAcquire(t, actx, a, "bot")
@@ -221,9 +221,9 @@ func TestPostgresLeaseContextCancel(t *testing.T) {
 // database elect separately.
 func TestPostgresLeaseSchemas(t *testing.T) {
 	ctx := context.Background()
-	l1 := mustAcquire(t, ctx, newTestElector(t, pgtest.URL(t)), "bot")
+	l1 := mustAcquire(t, ctx, newTestElector(t, testdb.PostgresURL(t)), "bot")
 	defer l1.Release()
-	l2 := mustAcquire(t, ctx, newTestElector(t, pgtest.URL(t)), "bot")
+	l2 := mustAcquire(t, ctx, newTestElector(t, testdb.PostgresURL(t)), "bot")
 	l2.Release()
 }
 
@@ -231,7 +231,7 @@ func TestPostgresLeaseSchemas(t *testing.T) {
 // tight keepalives, so that the server frees the lock of a client that
 // vanished.
 func TestPostgresLeaseKeepalives(t *testing.T) {
-	url := pgtest.URL(t)
+	url := testdb.PostgresURL(t)
 	l := mustAcquire(t, context.Background(), newTestElector(t, url), "bot").(*pgLease)
 	defer l.Release()
 	l.mu.Lock()
@@ -267,7 +267,7 @@ func TestPostgresElectorUnreachable(t *testing.T) {
 // once the server side of the link goes too (here: the proxy cut), the
 // standby takes over.
 func TestPostgresLeaseSilentNetwork(t *testing.T) {
-	url := pgtest.URL(t)
+	url := testdb.PostgresURL(t)
 	proxy, viaProxy := newPGProxy(t, url)
 	ctx := context.Background()
 	a := newTestElector(t, viaProxy)

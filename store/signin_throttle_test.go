@@ -9,7 +9,7 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/memoria-app/memoria/internal/pgtest"
+	"github.com/memoria-app/memoria/store/internal/testdb"
 )
 
 func TestSignInThrottleState(t *testing.T) {
@@ -71,7 +71,7 @@ func TestSignInThrottleState(t *testing.T) {
 // connections are decided one after another: a limit of 10 lets exactly
 // 10 through.
 func TestSignInThrottleConcurrentPostgres(t *testing.T) {
-	g := openPGGorm(t, pgtest.URL(t))
+	g := openPGGorm(t, testdb.PostgresURL(t))
 	if s, err := g.DB(); err == nil {
 		s.SetMaxOpenConns(8)
 	}
