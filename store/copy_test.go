@@ -77,8 +77,11 @@ func seedStoreRows(t *testing.T, db *DB, src *copySource) {
 	var resIDs []int64
 	for i := 0; i < 4; i++ {
 		body := bytes.Repeat([]byte{byte(i), 7}, 1000+i)
-		if i == 3 {
-			body = bytes.Repeat([]byte("x"), BlobChunkSize+5) // two chunks
+		switch i {
+		case 2: // on disk, exactly two chunks once moved
+			body = bytes.Repeat([]byte("y"), 2*BlobChunkSize)
+		case 3: // in the database, two chunks, the last short
+			body = bytes.Repeat([]byte("x"), BlobChunkSize+5)
 		}
 		owner := alice.ID
 		if i == 2 {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	neturl "net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -209,6 +210,19 @@ func TestRestoreSnapshotRefuses(t *testing.T) {
 		_, err = RestoreSnapshot(ctx, snapshotOf(t, src), url, fileSource(src.disk))
 		if err == nil || !strings.Contains(err.Error(), "newer than this memoria's") {
 			t.Fatalf("restore into a newer schema = %v", err)
+		}
+	})
+	t.Run("a schema that does not exist", func(t *testing.T) {
+		u, err := neturl.Parse(testdb.PostgresURL(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := u.Query()
+		q.Set("search_path", "no_such_schema")
+		u.RawQuery = q.Encode()
+		_, err = RestoreSnapshot(ctx, snapshotOf(t, src), u.String(), fileSource(src.disk))
+		if err == nil || !strings.Contains(err.Error(), "CREATE SCHEMA") {
+			t.Fatalf("restore into a missing schema = %v, want an error saying to create it", err)
 		}
 	})
 	t.Run("an empty memoria database", func(t *testing.T) {
