@@ -76,13 +76,9 @@ func (s *storageFlags) check() error {
 	return nil
 }
 
-// sqliteOnly refuses a --db naming PostgreSQL for a sub-command that
-// works on the SQLite file only.
-func (s *storageFlags) sqliteOnly(cmd string) error {
-	if store.IsPostgresURL(s.db) {
-		return fmt.Errorf("%s: %w (back a PostgreSQL database up with pg_dump meanwhile; stored files are in --data)", cmd, store.ErrUnsupported)
-	}
-	return nil
+// instance is the instance the flags name, for backup and restore.
+func (s *storageFlags) instance() backup.Instance {
+	return backup.Instance{DataDir: s.data, DB: s.db}
 }
 
 // newFlagSet builds a sub-command's flag set with a usage text.
@@ -111,7 +107,9 @@ func runBackup(ctx context.Context, args []string, out io.Writer) error {
 	fs := newFlagSet("backup", "FILE",
 		"Writes a consistent copy of the instance's database and of every stored file it\n"+
 			"refers to into FILE, one tar archive with a manifest of SHA-256 sums. The\n"+
-			"instance may be running (and ingesting) or stopped. FILE is replaced atomically.")
+			"instance may be running (and ingesting) or stopped; on PostgreSQL (--db) every\n"+
+			"table is read in one transaction while the servers keep running. FILE is\n"+
+			"replaced atomically. An archive of either database restores into either.")
 	st := addStorageFlags(fs)
 	file, err := oneArg(fs, args, "the archive to write")
 	if err != nil {
@@ -120,10 +118,7 @@ func runBackup(ctx context.Context, args []string, out io.Writer) error {
 	if err := st.check(); err != nil {
 		return err
 	}
-	if err := st.sqliteOnly("backup"); err != nil {
-		return err
-	}
-	sum, err := backup.Create(ctx, st.data, file)
+	sum, err := backup.Create(ctx, st.instance(), file)
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
@@ -133,9 +128,13 @@ func runBackup(ctx context.Context, args []string, out io.Writer) error {
 
 func runRestore(ctx context.Context, args []string, out io.Writer) error {
 	fs := newFlagSet("restore", "FILE",
-		"Restores a backup written by \"memoria backup\" into --data, which must be empty\n"+
-			"or not exist. The whole archive is verified (manifest, sizes, SHA-256 sums,\n"+
-			"schema version) before anything is written. Start memoria on --data afterwards.")
+		"Restores a backup written by \"memoria backup\" (from SQLite or PostgreSQL) into\n"+
+			"--data, which must be empty or not exist, or with --db into that PostgreSQL\n"+
+			"database, which must hold no memoria data (its files then go into the\n"+
+			"database; --data only holds a scratch copy meanwhile). The whole archive is\n"+
+			"verified (manifest, sizes, SHA-256 sums, schema version) before anything is\n"+
+			"written; into PostgreSQL everything is copied in one transaction, so a failed\n"+
+			"restore leaves the database empty. Start memoria on it afterwards.")
 	st := addStorageFlags(fs)
 	file, err := oneArg(fs, args, "the archive to restore")
 	if err != nil {
@@ -144,14 +143,15 @@ func runRestore(ctx context.Context, args []string, out io.Writer) error {
 	if err := st.check(); err != nil {
 		return err
 	}
-	if err := st.sqliteOnly("restore"); err != nil {
-		return err
-	}
-	sum, err := backup.Restore(ctx, file, st.data)
+	sum, err := backup.Restore(ctx, file, st.instance())
 	if err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
-	fmt.Fprintf(out, "restored %s into %s: database (schema version %d) and %d files, %d bytes\n", file, st.data, sum.SchemaVersion, sum.Files, sum.Bytes)
+	into := st.data
+	if st.db != "" {
+		into = "the PostgreSQL database"
+	}
+	fmt.Fprintf(out, "restored %s into %s: database (schema version %d) and %d files, %d bytes\n", file, into, sum.SchemaVersion, sum.Files, sum.Bytes)
 	return nil
 }
 

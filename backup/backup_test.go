@@ -192,14 +192,14 @@ func testBackupRestoreWhileWriting(t *testing.T, kind string) {
 		}
 	}()
 	archive := filepath.Join(t.TempDir(), "memoria.backup")
-	sum, err := backup.Create(context.Background(), src.dir, archive)
+	sum, err := backup.Create(context.Background(), backup.Instance{DataDir: src.dir}, archive)
 	close(stop)
 	<-done
 	if err != nil {
 		t.Fatal(err)
 	}
 	target := filepath.Join(t.TempDir(), "restored")
-	rsum, err := backup.Restore(context.Background(), archive, target)
+	rsum, err := backup.Restore(context.Background(), archive, backup.Instance{DataDir: target})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +248,7 @@ func TestBackupOfStoppedInstance(t *testing.T) {
 				t.Fatalf("%d of the %d files are in the database; not what %q means", inDB, len(want.Resources), kind)
 			}
 			archive := filepath.Join(t.TempDir(), "b.tar")
-			sum, err := backup.Create(context.Background(), src.dir, archive)
+			sum, err := backup.Create(context.Background(), backup.Instance{DataDir: src.dir}, archive)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -256,7 +256,7 @@ func TestBackupOfStoppedInstance(t *testing.T) {
 				t.Errorf("the archive holds %d files, the instance %d", sum.Files, len(want.Resources))
 			}
 			target := t.TempDir() // exists, empty
-			if _, err := backup.Restore(context.Background(), archive, target); err != nil {
+			if _, err := backup.Restore(context.Background(), archive, backup.Instance{DataDir: target}); err != nil {
 				t.Fatal(err)
 			}
 			got := dumpOf(t, open(t, target))
@@ -311,7 +311,7 @@ func TestRestoreRefuses(t *testing.T) {
 	seed(t, src, 6)
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.tar")
-	if _, err := backup.Create(context.Background(), src.dir, good); err != nil {
+	if _, err := backup.Create(context.Background(), backup.Instance{DataDir: src.dir}, good); err != nil {
 		t.Fatal(err)
 	}
 	raw, err := os.ReadFile(good)
@@ -383,7 +383,7 @@ func TestRestoreRefuses(t *testing.T) {
 				target = tc.target()
 			}
 			before, _ := os.ReadDir(target)
-			_, err := backup.Restore(context.Background(), tc.archive, target)
+			_, err := backup.Restore(context.Background(), tc.archive, backup.Instance{DataDir: target})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Restore = %v, want an error containing %q", err, tc.want)
 			}
@@ -394,7 +394,7 @@ func TestRestoreRefuses(t *testing.T) {
 		})
 	}
 	// The good archive itself restores.
-	if _, err := backup.Restore(context.Background(), good, filepath.Join(t.TempDir(), "ok")); err != nil {
+	if _, err := backup.Restore(context.Background(), good, backup.Instance{DataDir: filepath.Join(t.TempDir(), "ok")}); err != nil {
 		t.Fatalf("the untouched archive: %v", err)
 	}
 }
@@ -427,7 +427,7 @@ func TestBackupRetriesWhenAFileIsDeleted(t *testing.T) {
 	})
 	defer backup.SetAfterSnapshot(nil)
 	archive := filepath.Join(t.TempDir(), "b.tar")
-	sum, err := backup.Create(context.Background(), src.dir, archive)
+	sum, err := backup.Create(context.Background(), backup.Instance{DataDir: src.dir}, archive)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -435,7 +435,7 @@ func TestBackupRetriesWhenAFileIsDeleted(t *testing.T) {
 		t.Errorf("attempts = %d, want 2 (the first snapshot refers to a deleted file)", sum.Attempts)
 	}
 	target := filepath.Join(t.TempDir(), "r")
-	if _, err := backup.Restore(context.Background(), archive, target); err != nil {
+	if _, err := backup.Restore(context.Background(), archive, backup.Instance{DataDir: target}); err != nil {
 		t.Fatal(err)
 	}
 	src.close()

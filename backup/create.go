@@ -36,15 +36,33 @@ var afterSnapshot func()
 // errFileGone marks a referenced file deleted after the snapshot.
 var errFileGone = errors.New("a file the snapshot refers to was deleted meanwhile")
 
-// Create writes a backup of the instance in dataDir to file, replacing it
-// atomically (a temporary file in the same directory, synced, renamed,
-// the directory synced). The instance may be running and writing.
-func Create(ctx context.Context, dataDir, file string) (Summary, error) {
+// Instance names where an instance keeps its data: the data directory
+// and, when DB is set, the PostgreSQL database (a postgres:// URL, as
+// --db takes it) instead of the SQLite file in DataDir.
+type Instance struct {
+	DataDir string
+	DB      string
+}
+
+// snapshot writes a consistent copy of the instance's database to dest,
+// a SQLite file either way.
+func (in Instance) snapshot(ctx context.Context, dest string) error {
+	if in.DB != "" {
+		return store.SnapshotPostgres(ctx, in.DB, dest)
+	}
+	return store.Snapshot(ctx, in.DataDir, dest)
+}
+
+// Create writes a backup of the instance to file, replacing it atomically
+// (a temporary file in the same directory, synced, renamed, the directory
+// synced). The instance may be running and writing, in any number of
+// processes on PostgreSQL.
+func Create(ctx context.Context, from Instance, file string) (Summary, error) {
 	dir := filepath.Dir(file)
 	var sum Summary
 	for attempt := 1; ; attempt++ {
 		sum.Attempts = attempt
-		tmp, s, err := writeArchive(ctx, dataDir, dir, filepath.Base(file))
+		tmp, s, err := writeArchive(ctx, from, dir, filepath.Base(file))
 		if errors.Is(err, errFileGone) && attempt < maxAttempts {
 			continue
 		}
@@ -65,14 +83,14 @@ func Create(ctx context.Context, dataDir, file string) (Summary, error) {
 
 // writeArchive writes one complete archive to a synced temporary file in
 // dir and returns its name.
-func writeArchive(ctx context.Context, dataDir, dir, base string) (_ string, sum Summary, err error) {
+func writeArchive(ctx context.Context, from Instance, dir, base string) (_ string, sum Summary, err error) {
 	work, err := os.MkdirTemp(dir, ".memoria-backup-*")
 	if err != nil {
 		return "", sum, err
 	}
 	defer os.RemoveAll(work)
 	snap := filepath.Join(work, databaseName)
-	if err := store.Snapshot(ctx, dataDir, snap); err != nil {
+	if err := from.snapshot(ctx, snap); err != nil {
 		return "", sum, err
 	}
 	info, err := store.InspectSnapshot(ctx, snap)
@@ -107,7 +125,7 @@ func writeArchive(ctx context.Context, dataDir, dir, base string) (_ string, sum
 	if err := add(databaseName, snap); err != nil {
 		return "", sum, err
 	}
-	filesRoot := filepath.Join(dataDir, "files")
+	filesRoot := filepath.Join(from.DataDir, "files")
 	for _, p := range info.StoragePaths {
 		if err := ctx.Err(); err != nil {
 			return "", sum, err

@@ -25,8 +25,9 @@ const stagingDir = ".restore-tmp"
 // maxManifestBytes bounds the manifest read into memory.
 const maxManifestBytes = 64 << 20
 
-// ErrNotEmpty is returned when the restore target holds anything.
-var ErrNotEmpty = errors.New("the target data directory is not empty")
+// ErrNotEmpty is returned when the restore target — the data directory,
+// or the PostgreSQL database or schema — holds anything.
+var ErrNotEmpty = store.ErrNotEmpty
 
 // Verify reads the whole archive and checks it: only expected entries,
 // each once, sizes and SHA-256 sums as the manifest says, the manifest
@@ -35,10 +36,16 @@ func Verify(ctx context.Context, file string) (Manifest, error) {
 	return scan(ctx, file, nil)
 }
 
-// Restore verifies the archive, then restores it into dataDir, which must
-// be empty or not exist. Every file is synced before the database is moved
-// into place, last.
-func Restore(ctx context.Context, file, dataDir string) (Summary, error) {
+// Restore verifies the archive, then restores it into the instance: into
+// its data directory, which must be empty or not exist, or, when to.DB is
+// set, into that PostgreSQL database (see restorePostgres). Into the
+// directory, every file is synced before the database is moved into
+// place, last.
+func Restore(ctx context.Context, file string, to Instance) (Summary, error) {
+	if to.DB != "" {
+		return restorePostgres(ctx, file, to)
+	}
+	dataDir := to.DataDir
 	var sum Summary
 	if err := requireEmpty(dataDir); err != nil {
 		return sum, err

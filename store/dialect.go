@@ -50,7 +50,7 @@ func dialectOf(g *gorm.DB) dialect {
 }
 
 // ErrUnsupported is returned by what the store cannot do yet on
-// PostgreSQL (full-text search, backup); the error says which.
+// PostgreSQL; the error says which.
 var ErrUnsupported = errors.New("store: not supported on PostgreSQL yet")
 
 // dbKind is the database an Options.URL names.

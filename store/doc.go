@@ -16,6 +16,9 @@
 // settings feed the bot supervisor follows; memo_events.go). Migrations
 // (migrations.go) are versioned, append-only and shared by both
 // databases; the gorm models (models.go) are private and callers see the
-// domain types of types.go. Tests open stores through storetest, on the
-// database MEMORIA_TEST_DB names.
+// domain types of types.go. Backups snapshot either database into a
+// SQLite file (backup.go, backup_postgres.go), and a restore into
+// PostgreSQL copies such a file's rows (restore_postgres.go): both move
+// rows between the two databases with copy.go. Tests open stores through
+// storetest, on the database MEMORIA_TEST_DB names.
 package store

@@ -196,6 +196,10 @@ type fullTextIndex interface {
 	// every memo write) and indexes the memos already stored, logging
 	// progress.
 	create(ctx context.Context, tx *gorm.DB, log *slog.Logger) error
+	// indexAll indexes every stored memo into the index, which holds
+	// none of them yet (a database filled behind the writer's back: a
+	// restore, a copy), logging progress.
+	indexAll(ctx context.Context, tx *gorm.DB, log *slog.Logger) error
 	// match returns a query over "memos" joined with "s" (columns docid,
 	// score) holding the memos that match units, with their scores
 	// (rankScore); with repeated, only those in which some token of units

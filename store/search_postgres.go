@@ -67,6 +67,12 @@ func (postgresFTS) create(ctx context.Context, tx *gorm.DB, log *slog.Logger) er
 			return err
 		}
 	}
+	return postgresFTS{}.indexAll(ctx, tx, log)
+}
+
+// indexAll indexes every memo, a chunk at a time (rows already in the
+// index are replaced).
+func (postgresFTS) indexAll(ctx context.Context, tx *gorm.DB, log *slog.Logger) error {
 	var total int64
 	if err := tx.Raw("SELECT COUNT(*) FROM memos").Scan(&total).Error; err != nil {
 		return err

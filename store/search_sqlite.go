@@ -148,6 +148,11 @@ func (sqliteFTS) create(ctx context.Context, tx *gorm.DB, log *slog.Logger) erro
 			return err
 		}
 	}
+	return sqliteFTS{}.indexAll(ctx, tx, log)
+}
+
+// indexAll indexes every memo, a chunk at a time, into the empty index.
+func (sqliteFTS) indexAll(ctx context.Context, tx *gorm.DB, log *slog.Logger) error {
 	var total int64
 	if err := tx.Raw("SELECT COUNT(*) FROM memos").Scan(&total).Error; err != nil {
 		return err

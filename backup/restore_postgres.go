@@ -1,0 +1,73 @@
+package backup
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/memoria-app/memoria/store"
+)
+
+// restorePostgres restores the archive into the PostgreSQL database
+// to.DB, which must hold no memoria data: the whole archive is read once,
+// verified and its database extracted into a scratch directory under
+// to.DataDir; then store.RestoreSnapshot copies that database's rows in
+// one transaction while a second read of the archive streams the files
+// it holds on disk into the database (a damaged entry, checked again,
+// rolls everything back). Nothing is left in to.DataDir.
+func restorePostgres(ctx context.Context, file string, to Instance) (Summary, error) {
+	var sum Summary
+	if err := store.CheckRestoreTarget(ctx, to.DB); err != nil {
+		return sum, err
+	}
+	if err := os.MkdirAll(to.DataDir, 0o750); err != nil {
+		return sum, err
+	}
+	stage, err := os.MkdirTemp(to.DataDir, ".restore-db-*")
+	if err != nil {
+		return sum, err
+	}
+	defer os.RemoveAll(stage)
+	snap := filepath.Join(stage, databaseName)
+	m, err := scan(ctx, file, func(name string, r io.Reader) error {
+		if name != databaseName {
+			return nil
+		}
+		return writeSynced(snap, r)
+	})
+	if err != nil {
+		return sum, err
+	}
+	info, err := store.InspectSnapshot(ctx, snap)
+	if err != nil {
+		return sum, fmt.Errorf("the archived database: %w", err)
+	}
+	have := map[string]bool{}
+	for _, e := range m.Entries {
+		have[e.Name] = true
+		sum.Bytes += e.Size
+	}
+	for _, p := range info.StoragePaths {
+		if !have[filesPrefix+p] {
+			return sum, fmt.Errorf("the archive lacks %s%s, which its database refers to", filesPrefix, p)
+		}
+	}
+	rs, err := store.RestoreSnapshot(ctx, snap, to.DB, func(ctx context.Context, fn func(string, io.Reader) error) error {
+		_, err := scan(ctx, file, func(name string, r io.Reader) error {
+			p, ok := strings.CutPrefix(name, filesPrefix)
+			if !ok {
+				return nil
+			}
+			return fn(p, r)
+		})
+		return err
+	})
+	if err != nil {
+		return sum, err
+	}
+	sum.SchemaVersion, sum.Files = m.SchemaVersion, rs.Files+rs.Blobs
+	return sum, nil
+}
