@@ -51,6 +51,9 @@ type pgChanges struct {
 
 	cancel context.CancelFunc
 	done   chan struct{}
+	// joins are memo subscriptions waiting for the listener to read
+	// everything committed so far (see subscribe).
+	joins chan subscribeReq
 
 	// The listener's state (its goroutine only).
 	last     int64               // highest id read
@@ -136,7 +139,7 @@ func newPGChanges(ctx context.Context, connString string, log *slog.Logger, hook
 		hooks.inbox = func() {}
 	}
 	p := &pgChanges{cfg: cfg, opts: opts, log: log.With("component", "change-listener"), hooks: hooks,
-		memos: newLocalMemoFeed(), gaps: map[int64]changeGap{}, done: make(chan struct{})}
+		memos: newLocalMemoFeed(), gaps: map[int64]changeGap{}, done: make(chan struct{}), joins: make(chan subscribeReq)}
 	conn, err := p.connect(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("start the change listener: %w", err)
@@ -209,16 +212,52 @@ func (p *pgChanges) serve(ctx context.Context, conn *pgx.Conn) error {
 			}
 		}
 		wctx, cancel := context.WithTimeout(ctx, p.opts.SafetyRead)
+		var joining []subscribeReq
+		joined := make(chan struct{})
+		go func() { // a subscriber asking to join ends the wait early
+			defer close(joined)
+			select {
+			case r := <-p.joins:
+				joining = append(joining, r)
+				cancel()
+			case <-wctx.Done():
+			}
+		}()
 		_, err := conn.WaitForNotification(wctx)
 		cancel()
+		<-joined
 		switch {
 		case ctx.Err() != nil:
+			for _, r := range joining {
+				close(r.reply)
+			}
 			return ctx.Err()
-		case err != nil && !errors.Is(err, context.DeadlineExceeded):
+		case err != nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled):
+			for _, r := range joining {
+				close(r.reply)
+			}
 			return err
 		}
 		drainNotifications(conn)
+		if len(joining) > 0 {
+			// Everything committed before the subscriber asked is read and
+			// handed out first: it hears only what commits after.
+			err := p.read(ctx, conn)
+			for _, r := range joining {
+				r.reply <- p.memos.subscribe(r.ctx, r.buffer)
+			}
+			if err != nil {
+				return err
+			}
+		}
 	}
+}
+
+// subscribeReq is a memo subscription waiting to join (see subscribe).
+type subscribeReq struct {
+	ctx    context.Context
+	buffer int
+	reply  chan *MemoSubscription
 }
 
 // drainNotifications takes the notifications already received: one read
@@ -446,9 +485,32 @@ func (p *pgChanges) stage(tx *gorm.DB, events []MemoEvent) (memoEventTicket, err
 // the row once it is committed.
 func (p *pgChanges) settle(memoEventTicket, bool) {}
 
+// subscribe hands the subscription to the listener, which attaches it
+// right after a read of everything committed so far: the subscriber hears
+// exactly the changes that commit after it subscribed, as on SQLite.
+// Should the listener not answer within joinTimeout (its connection
+// down), the subscription starts at once.
 func (p *pgChanges) subscribe(ctx context.Context, buffer int) *MemoSubscription {
+	r := subscribeReq{ctx: ctx, buffer: buffer, reply: make(chan *MemoSubscription, 1)}
+	t := time.NewTimer(joinTimeout)
+	defer t.Stop()
+	select {
+	case p.joins <- r:
+		select {
+		case sub, ok := <-r.reply:
+			if ok {
+				return sub
+			}
+		case <-t.C:
+		}
+	case <-t.C:
+	case <-p.done:
+	}
 	return p.memos.subscribe(ctx, buffer)
 }
+
+// joinTimeout bounds how long subscribe waits for the listener.
+const joinTimeout = 5 * time.Second
 
 // close stops the listener and ends the memo subscriptions.
 func (p *pgChanges) close() {

@@ -224,14 +224,23 @@ func TestSettingsFeedDeliversEveryChangeInOrder(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	for i := 1; i <= n; i++ {
+	// On PostgreSQL the listener re-reads the settings when it hears of a
+	// change (another process may have made it), so changes that commit
+	// close together may arrive as one, the latest: values must still
+	// only go forward and end at the last.
+	coalesced := storetest.OnPostgres(t)
+	for got, i := 0, 1; got < n; i++ {
 		select {
 		case s := <-ch:
-			if want := fmt.Sprintf("https://x/%d", i); s.InstanceURL != want {
-				t.Fatalf("change %d delivered as %q, want %q (out of commit order)", i, s.InstanceURL, want)
+			var k int
+			fmt.Sscanf(s.InstanceURL, "https://x/%d", &k)
+			if coalesced && k >= got || k == got+1 {
+				got = k
+				continue
 			}
+			t.Fatalf("message %d is %q after https://x/%d (out of commit order)", i, s.InstanceURL, got)
 		case <-time.After(5 * time.Second):
-			t.Fatalf("received %d of %d changes", i-1, n)
+			t.Fatalf("received up to change %d of %d", got, n)
 		}
 	}
 	last, _ := db.GetSystemSettings(ctx)
