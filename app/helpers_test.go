@@ -38,7 +38,8 @@ type testServer struct {
 }
 
 // startServer starts the real server on a newStorage; options may change
-// the config (storage.use to serve a given one). It is stopped (and Run must return nil) when the test ends.
+// the config (storage.use to serve a given one). It is stopped (and Run
+// must return nil) when the test ends.
 func startServer(tb testing.TB, opts ...func(*app.Config)) *testServer {
 	tb.Helper()
 	logs := &logBuffer{}
