@@ -41,19 +41,24 @@ test-generated: web-deps
 
 ## test-go: every Go test on SQLite, then the packages in POSTGRES_PACKAGES again on PostgreSQL
 ## (MEMORIA_TEST_POSTGRES, default the local server; without one they skip, one line each, or fail
-## with MEMORIA_TEST_REQUIRE_POSTGRES=1)
-POSTGRES_PACKAGES ?= ./store/... ./rules/...
+## with MEMORIA_TEST_REQUIRE_POSTGRES=1). Tests that need PostgreSQL whatever the run
+## (POSTGRES_ALWAYS) ran in the first pass already.
+POSTGRES_PACKAGES ?= ./store/... ./rules/... ./app/... ./server/... ./bot/...
+POSTGRES_ALWAYS   ?= ^TestSeveralProcesses$$
 test-go:
 	$(GO) test -race -count=1 ./...
 	@echo "PostgreSQL run of $(POSTGRES_PACKAGES) on $${MEMORIA_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/test} (skipped if it does not answer; MEMORIA_TEST_REQUIRE_POSTGRES=1 fails instead)"
-	MEMORIA_TEST_DB=postgres $(GO) test -race -count=1 $(POSTGRES_PACKAGES)
+	MEMORIA_TEST_DB=postgres $(GO) test -race -count=1 -skip '$(POSTGRES_ALWAYS)' $(POSTGRES_PACKAGES)
 
 test-web: web-deps
 	cd web && $(NPM) test
 	cd web && $(NPM) run build
 
+## test-e2e: the browser scenarios on SQLite, then (but screenshots) on PostgreSQL, a fresh schema
+## per server (skipped, one line, without a server or psql; MEMORIA_TEST_REQUIRE_POSTGRES=1 fails)
 test-e2e: web
 	cd web && $(NPM) run e2e
+	cd web && E2E_SKIP_BUILD=1 $(NPM) run e2e -- --db=postgres
 
 ## fuzz: run each fuzz target for FUZZTIME (default 30s)
 FUZZTIME ?= 30s

@@ -15,9 +15,9 @@ import (
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/memoria-app/memoria/app"
 	"github.com/memoria-app/memoria/bot/telegramtest"
 	v1 "github.com/memoria-app/memoria/gen/memoria/v1"
+	"github.com/memoria-app/memoria/store/storetest"
 )
 
 // served is everything an instance serves to its admin and one user.
@@ -168,6 +168,7 @@ func TestBackupDuringIngestion(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
+	storetest.SQLiteOnly(t, "memoria backup and restore copy the SQLite file (they refuse --db postgres://)")
 	seed := uint64(time.Now().UnixNano())
 	rng := rand.New(rand.NewPCG(seed, 3))
 	t.Logf("seed %d", seed)
@@ -183,7 +184,7 @@ func TestBackupDuringIngestion(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
 	addr := freeAddr(t)
-	p := startBinary(t, bin, addr, data)
+	p := startBinary(t, bin, addr, storage{Dir: data})
 	s := &testServer{tb: t, URL: "http://" + addr}
 	_, admin := s.signUp("admin")
 	_, user := s.createUser(admin, "alice")
@@ -226,7 +227,7 @@ func TestBackupDuringIngestion(t *testing.T) {
 		return target
 	}
 	serve := func(data string) *testServer {
-		return startServer(t, fastBot, func(c *app.Config) { c.DataDir = data })
+		return startServer(t, fastBot, storage{Dir: data}.use)
 	}
 	source := serve(data)
 	full := collect(t, source.URL, admin, user)

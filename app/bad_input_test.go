@@ -98,6 +98,10 @@ func TestBadInput(t *testing.T) {
 			_, err := s.anon().Auth.SignUp(ctx, req(&v1.SignUpRequest{Username: "newbie", Password: "short"}))
 			return err
 		}, connect.CodeInvalidArgument, []string{"password", "at least 8"}},
+		"SignIn username with NUL": {func(ctx context.Context) error {
+			_, err := s.anon().Auth.SignIn(ctx, req(&v1.SignInRequest{Username: "user\x00", Password: goodPW}))
+			return err
+		}, connect.CodeUnauthenticated, []string{"invalid username or password"}},
 		"SignUp password too long": {func(ctx context.Context) error {
 			_, err := s.anon().Auth.SignUp(ctx, req(&v1.SignUpRequest{Username: "newbie", Password: long(73)}))
 			return err
@@ -116,6 +120,10 @@ func TestBadInput(t *testing.T) {
 			_, err := e.admin.Users.CreateUser(ctx, req(&v1.CreateUserRequest{User: &v1.User{Username: "newbie", Password: goodPW, DisplayName: strings.Repeat("é", 65)}}))
 			return err
 		}, connect.CodeInvalidArgument, []string{"display_name", "at most 64"}},
+		"CreateUser display name with NUL": {func(ctx context.Context) error {
+			_, err := e.admin.Users.CreateUser(ctx, req(&v1.CreateUserRequest{User: &v1.User{Username: "newbie", Password: goodPW, DisplayName: "a\x00b"}}))
+			return err
+		}, connect.CodeInvalidArgument, []string{"display_name", "NUL (U+0000)"}},
 		"CreateUser unknown role": {func(ctx context.Context) error {
 			_, err := e.admin.Users.CreateUser(ctx, req(&v1.CreateUserRequest{User: &v1.User{Username: "newbie", Password: goodPW, Role: 42}}))
 			return err
@@ -185,6 +193,10 @@ func TestBadInput(t *testing.T) {
 			_, err := e.user.Users.CreateAccessToken(ctx, req(&v1.CreateAccessTokenRequest{Description: long(257)}))
 			return err
 		}, connect.CodeInvalidArgument, []string{"description", "at most 256"}},
+		"CreateAccessToken description with NUL": {func(ctx context.Context) error {
+			_, err := e.user.Users.CreateAccessToken(ctx, req(&v1.CreateAccessTokenRequest{Description: "cli\x00"}))
+			return err
+		}, connect.CodeInvalidArgument, []string{"description", "NUL (U+0000)"}},
 		"DeleteAccessToken unknown": {func(ctx context.Context) error {
 			_, err := e.user.Users.DeleteAccessToken(ctx, req(&v1.DeleteAccessTokenRequest{Name: "accessTokens/424242"}))
 			return err
@@ -207,6 +219,10 @@ func TestBadInput(t *testing.T) {
 			_, err := e.user.Memos.CreateMemo(ctx, req(&v1.CreateMemoRequest{Memo: &v1.Memo{Content: long(1<<20 + 1)}}))
 			return err
 		}, connect.CodeInvalidArgument, []string{"content", "1048577 bytes", "1 MiB"}},
+		"CreateMemo content with NUL": {func(ctx context.Context) error {
+			_, err := e.user.Memos.CreateMemo(ctx, req(&v1.CreateMemoRequest{Memo: &v1.Memo{Content: "a\x00b"}}))
+			return err
+		}, connect.CodeInvalidArgument, []string{"content", "NUL (U+0000)"}},
 		"CreateMemo unknown visibility": {func(ctx context.Context) error {
 			_, err := e.user.Memos.CreateMemo(ctx, req(&v1.CreateMemoRequest{Memo: &v1.Memo{Content: "x", Visibility: 9}}))
 			return err
@@ -251,6 +267,10 @@ func TestBadInput(t *testing.T) {
 			_, err := e.user.Memos.ListMemos(ctx, req(&v1.ListMemosRequest{Filter: `owner == "users/1"`}))
 			return err
 		}, connect.CodeInvalidArgument, []string{"filter", `unknown key "owner"`}},
+		"ListMemos filter with NUL": {func(ctx context.Context) error {
+			_, err := e.user.Memos.ListMemos(ctx, req(&v1.ListMemosRequest{Filter: `content.contains("a\u0000")`}))
+			return err
+		}, connect.CodeInvalidArgument, []string{"filter", "NUL (U+0000)"}},
 		"UpdateMemo unknown mask path": {func(ctx context.Context) error {
 			_, err := e.user.Memos.UpdateMemo(ctx, req(&v1.UpdateMemoRequest{Memo: &v1.Memo{Name: e.memo.GetName(), Content: "changed"}, UpdateMask: mask("content", "tags")}))
 			return err
@@ -275,6 +295,10 @@ func TestBadInput(t *testing.T) {
 			_, err := e.user.Memos.UpdateMemo(ctx, req(&v1.UpdateMemoRequest{Memo: &v1.Memo{Name: e.memo.GetName(), Content: long(1<<20 + 1)}, UpdateMask: mask("content")}))
 			return err
 		}, connect.CodeInvalidArgument, []string{"content", "1 MiB"}},
+		"UpdateMemo content with NUL": {func(ctx context.Context) error {
+			_, err := e.user.Memos.UpdateMemo(ctx, req(&v1.UpdateMemoRequest{Memo: &v1.Memo{Name: e.memo.GetName(), Content: "\x00"}, UpdateMask: mask("content")}))
+			return err
+		}, connect.CodeInvalidArgument, []string{"content", "NUL (U+0000)"}},
 		"UpdateMemo unspecified visibility": {func(ctx context.Context) error {
 			_, err := e.user.Memos.UpdateMemo(ctx, req(&v1.UpdateMemoRequest{Memo: &v1.Memo{Name: e.memo.GetName()}, UpdateMask: mask("visibility")}))
 			return err
@@ -374,6 +398,10 @@ func TestBadInput(t *testing.T) {
 			_, err := e.user.UserSettings.UpdateUserSetting(ctx, req(&v1.UpdateUserSettingRequest{Setting: &v1.UserSetting{Locale: long(17)}, UpdateMask: mask("locale")}))
 			return err
 		}, connect.CodeInvalidArgument, []string{"locale", "16 characters"}},
+		"UpdateUserSetting locale with NUL": {func(ctx context.Context) error {
+			_, err := e.user.UserSettings.UpdateUserSetting(ctx, req(&v1.UpdateUserSettingRequest{Setting: &v1.UserSetting{Locale: "e\x00n"}, UpdateMask: mask("locale")}))
+			return err
+		}, connect.CodeInvalidArgument, []string{"locale", "NUL (U+0000)"}},
 		"UpdateUserSetting unspecified default visibility": {func(ctx context.Context) error {
 			_, err := e.user.UserSettings.UpdateUserSetting(ctx, req(&v1.UpdateUserSettingRequest{Setting: &v1.UserSetting{}, UpdateMask: mask("default_visibility")}))
 			return err

@@ -13,8 +13,8 @@ import (
 // TestCloseWithoutRun frees the port and the database of an App that never
 // ran, so the same data directory opens again at once.
 func TestCloseWithoutRun(t *testing.T) {
-	dir := t.TempDir()
-	cfg := app.Config{Addr: "127.0.0.1:0", DataDir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	cfg := app.Config{Addr: "127.0.0.1:0", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	newStorage(t).use(&cfg)
 	a, err := app.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"github.com/memoria-app/memoria/app"
 	"github.com/memoria-app/memoria/bot/telegramtest"
 	v1 "github.com/memoria-app/memoria/gen/memoria/v1"
+	"github.com/memoria-app/memoria/store/storetest"
 )
 
 // The storage backoff of the disk-full test: short, so the test is quick,
@@ -97,14 +98,14 @@ func filesAndStaging(t *testing.T, dataDir string) (stored, tmp []string) {
 // growing waits; once space returns it resumes by itself and every update
 // is stored exactly once, files byte for byte.
 func TestDiskFull(t *testing.T) {
+	storetest.SQLiteOnly(t, "fills the tmpfs that holds the SQLite database (SQLITE_FULL)")
 	dataDir := mountSmallDisk(t, "8m")
 	tg := telegramtest.NewServer()
 	t.Cleanup(tg.Close)
 	const token = "8000000101:disk_full"
 	tgBot := tg.AddBot(token, "disk_bot")
 	from := telegramtest.User{ID: 444001, FirstName: "Dee"}
-	s := startServer(t, fastBot, func(cfg *app.Config) {
-		cfg.DataDir = dataDir
+	s := startServer(t, fastBot, storage{Dir: dataDir}.use, func(cfg *app.Config) {
 		cfg.Bot.StallBackoff = diskFullBackoff
 	})
 	_, admin := s.signUp("admin")

@@ -11,16 +11,19 @@ import (
 	"github.com/memoria-app/memoria/app"
 	v1 "github.com/memoria-app/memoria/gen/memoria/v1"
 	"github.com/memoria-app/memoria/store"
+	"github.com/memoria-app/memoria/store/storetest"
 )
 
 // TestFilesInTheDatabase: with FilesInDB the server keeps uploads in the
 // database (nothing under <data>/files) and serves them whole and by
-// range; restarted with the default (on SQLite: disk) it still serves
-// them, puts new uploads on disk, and deletes either kind.
+// range; restarted with the default (on SQLite: disk; on PostgreSQL: the
+// database) it still serves them, puts new uploads where the default
+// says, and deletes either kind.
 func TestFilesInTheDatabase(t *testing.T) {
-	dir := t.TempDir()
+	data := newStorage(t)
+	dir := data.Dir
 	inDB := true
-	s := startServer(t, func(c *app.Config) { c.DataDir = dir; c.FilesInDB = &inDB })
+	s := startServer(t, data.use, func(c *app.Config) { c.FilesInDB = &inDB })
 	_, tok := s.signUp("admin")
 	auth := http.Header{"Authorization": {"Bearer " + tok}}
 	big := randomBytes(2*store.BlobChunkSize+500, 21)
@@ -52,11 +55,15 @@ func TestFilesInTheDatabase(t *testing.T) {
 	}
 	s.Stop()
 
-	s = startServer(t, func(c *app.Config) { c.DataDir = dir })
+	s = startServer(t, data.use)
 	check(s)
 	s.createResource(tok, "later.txt", "", []byte("on disk"), "")
-	if n := storedFiles(t, dir); n != 1 {
-		t.Fatalf("%d files under <data>/files; on SQLite new uploads go to disk by default", n)
+	want, why := 1, "on SQLite new uploads go to disk by default"
+	if storetest.OnPostgres(t) {
+		want, why = 0, "on PostgreSQL new uploads go to the database by default"
+	}
+	if n := storedFiles(t, dir); n != want {
+		t.Fatalf("%d files under <data>/files; %s", n, why)
 	}
 	for _, res := range []*v1.Resource{r, small} {
 		_, err := s.as(tok).Resources.DeleteResource(ctxT(t), connect.NewRequest(&v1.DeleteResourceRequest{Name: res.GetName()}))

@@ -301,8 +301,8 @@ func sessionCookieFor(t *testing.T, s *testServer, username string) string {
 // TestUploadLimit: a resource over the configured limit is refused with
 // invalid_argument naming the limit, and nothing is stored.
 func TestUploadLimit(t *testing.T) {
-	dir := t.TempDir()
-	s := startServer(t, func(c *app.Config) { c.MaxUploadBytes = 1 << 20; c.DataDir = dir })
+	data := newStorage(t)
+	s := startServer(t, data.use, func(c *app.Config) { c.MaxUploadBytes = 1 << 20 })
 	_, tok := s.signUp("admin")
 	api := s.client(grpcH2C, tok)
 	create := func(n int) (*v1.Resource, error) {
@@ -319,7 +319,7 @@ func TestUploadLimit(t *testing.T) {
 	if r.GetSize() != 1<<20 {
 		t.Fatalf("size = %d", r.GetSize())
 	}
-	files := storedFiles(t, dir)
+	files := data.storedFiles(t)
 	// Just over the limit reaches the rules, which name the limit; far over
 	// it, the body is cut off while it is read (CreateResource accepts the
 	// limit ×4/3 plus slack).
@@ -331,7 +331,7 @@ func TestUploadLimit(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			_, err := create(tt.n)
 			wantCode(t, err, tt.code, tt.msg...)
-			if got := storedFiles(t, dir); got != files {
+			if got := data.storedFiles(t); got != files {
 				t.Errorf("%d files stored after a refused upload, want %d", got, files)
 			}
 		})

@@ -23,7 +23,8 @@ import (
 )
 
 // testServer is a real Memoria (app.New + Run) on a loopback port with a
-// temporary data directory.
+// temporary data directory and a database of its own (SQLite in it, or a
+// fresh PostgreSQL schema when MEMORIA_TEST_DB=postgres).
 type testServer struct {
 	tb   testing.TB
 	App  *app.App
@@ -36,17 +37,18 @@ type testServer struct {
 	stopped atomic.Bool
 }
 
-// startServer starts the real server; options may change the config. It
-// is stopped (and Run must return nil) when the test ends.
+// startServer starts the real server on a newStorage; options may change
+// the config (storage.use to serve a given one). It is stopped (and Run
+// must return nil) when the test ends.
 func startServer(tb testing.TB, opts ...func(*app.Config)) *testServer {
 	tb.Helper()
 	logs := &logBuffer{}
 	cfg := app.Config{
 		Addr:       "127.0.0.1:0",
-		DataDir:    tb.TempDir(),
 		BcryptCost: bcrypt.MinCost,
 		Logger:     slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
+	newStorage(tb).use(&cfg)
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -16,7 +16,6 @@ import (
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/memoria-app/memoria/app"
 	v1 "github.com/memoria-app/memoria/gen/memoria/v1"
 	"github.com/memoria-app/memoria/gen/memoria/v1/memoriav1connect"
 )
@@ -112,8 +111,8 @@ func TestTokenNeverLogged(t *testing.T) {
 // flight stops accepting connections, lets the upload finish and commit,
 // and Run returns nil.
 func TestGracefulShutdown(t *testing.T) {
-	dir := t.TempDir()
-	s := startServer(t, func(c *app.Config) { c.DataDir = dir })
+	data := newStorage(t)
+	s := startServer(t, data.use)
 	_, tok := s.signUp("admin")
 
 	content := randomBytes(4<<20, 99)
@@ -201,7 +200,7 @@ func TestGracefulShutdown(t *testing.T) {
 	s.stopped.Store(true)
 
 	// The upload was committed: a new server on the same data has it.
-	s2 := startServer(t, func(c *app.Config) { c.DataDir = dir })
+	s2 := startServer(t, data.use)
 	st, _, got := getFile(t, s2.URL+"/file/"+res.GetName()+"/big.bin", http.Header{"Authorization": {"Bearer " + tok}})
 	if st != http.StatusOK || !bytes.Equal(got, content) {
 		t.Fatalf("after restart: status %d, %d bytes (want %d identical)", st, len(got), len(content))

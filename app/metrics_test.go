@@ -4,8 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -312,11 +310,10 @@ func TestMetricsAllowInvalid(t *testing.T) {
 		{" , ", "lists no network"},
 	} {
 		t.Run(bad.value, func(t *testing.T) {
-			dir := t.TempDir()
-			a, err := app.New(context.Background(), app.Config{
-				Addr: "127.0.0.1:0", DataDir: dir, MetricsAllow: bad.value,
-				Logger: slog.New(slog.DiscardHandler),
-			})
+			data := newStorage(t)
+			cfg := app.Config{Addr: "127.0.0.1:0", MetricsAllow: bad.value, Logger: slog.New(slog.DiscardHandler)}
+			data.use(&cfg)
+			a, err := app.New(context.Background(), cfg)
 			if err == nil {
 				a.Close()
 				t.Fatalf("app.New accepted --metrics-allow=%q", bad.value)
@@ -324,8 +321,8 @@ func TestMetricsAllowInvalid(t *testing.T) {
 			if !strings.Contains(err.Error(), bad.names) || !strings.Contains(err.Error(), "--metrics-allow") {
 				t.Errorf("error %q does not name the flag and %q", err, bad.names)
 			}
-			if _, err := os.Stat(filepath.Join(dir, "memoria.db")); !os.IsNotExist(err) {
-				t.Errorf("the database was opened despite the bad flag (stat: %v)", err)
+			if data.migrated(t) {
+				t.Errorf("the database was opened despite the bad flag")
 			}
 		})
 	}

@@ -70,6 +70,9 @@ func TestNotifyPublicChannel(t *testing.T) {
 		t.Fatal(err)
 	}
 	ns.memo(ann, "public, channel off", v1.Visibility_VISIBILITY_PUBLIC)
+	// The notifier decides when it reads the outbox: let it read this
+	// memo before the channel is on again.
+	ns.drained()
 	if err := setChannel("-1001234567890"); err != nil {
 		t.Fatal(err)
 	}
@@ -82,4 +85,26 @@ func TestNotifyPublicChannel(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestNotifyWhenTheBotStarts: a public memo created while no bot runs (no
+// token yet) is posted to the channel as soon as the bot starts, not at
+// the next periodic check (none comes in this test). The same holds
+// after a restart, and for a process on PostgreSQL that waits for the
+// bot's lease.
+func TestNotifyWhenTheBotStarts(t *testing.T) {
+	ns := startNotifyWithoutBot(t)
+	ns.bot.AddChat(telegramtest.Chat{ID: -1001234567891, Type: "channel", Title: "Memoria news", Username: "memoria_news"})
+	_, err := ns.s.as(ns.admin).System.UpdateSystemSetting(ctxT(t), connect.NewRequest(&v1.UpdateSystemSettingRequest{
+		Setting: &v1.SystemSetting{TelegramPublicChannel: "@memoria_news"}, UpdateMask: mask("telegram_public_channel")}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := ns.memo(ns.admin, "Written before the bot ran", v1.Visibility_VISIBILITY_PUBLIC)
+	ns.startBot()
+	ns.waitSentTo("@memoria_news", before.Name, "Written before the bot ran")
+	ns.s.Stop()
+	ns.start()
+	during := ns.memo(ns.admin, "Written while the bot restarted", v1.Visibility_VISIBILITY_PUBLIC)
+	ns.waitSentTo("@memoria_news", during.Name, "Written while the bot restarted")
 }

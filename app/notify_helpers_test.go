@@ -27,7 +27,7 @@ type notifyStory struct {
 	tg    *telegramtest.Server
 	bot   *telegramtest.Bot
 	admin string
-	data  string
+	data  storage
 	tick  chan time.Time
 	clock *testClock
 	disk  atomic.Uint64 // math.Float64bits of the fraction
@@ -54,22 +54,34 @@ func (c *testClock) Set(t time.Time) {
 // startNotify starts a server with the bot running against a new fake.
 func startNotify(t *testing.T) *notifyStory {
 	t.Helper()
+	ns := startNotifyWithoutBot(t)
+	ns.startBot()
+	return ns
+}
+
+// startNotifyWithoutBot starts a server with an admin and no bot token.
+func startNotifyWithoutBot(t *testing.T) *notifyStory {
+	t.Helper()
 	tg := telegramtest.NewServer()
 	t.Cleanup(tg.Close)
-	ns := &notifyStory{t: t, tg: tg, bot: tg.AddBot(notifyToken, "memoria_notify_bot"), data: t.TempDir(),
+	ns := &notifyStory{t: t, tg: tg, bot: tg.AddBot(notifyToken, "memoria_notify_bot"), data: newStorage(t),
 		clock: &testClock{now: time.Now()}}
 	ns.start()
 	_, ns.admin = ns.s.signUp("admin")
-	ns.s.setToken(ns.admin, tg.URL()+"/bot"+notifyToken)
-	ns.waitPolling()
 	return ns
+}
+
+// startBot saves the fake's token and waits until the bot polls.
+func (ns *notifyStory) startBot() {
+	ns.t.Helper()
+	ns.s.setToken(ns.admin, ns.tg.URL()+"/bot"+notifyToken)
+	ns.waitPolling()
 }
 
 // start (re)starts the server on the story's data directory.
 func (ns *notifyStory) start() {
 	ns.tick = make(chan time.Time)
-	ns.s = startServer(ns.t, fastBot, func(c *app.Config) {
-		c.DataDir = ns.data
+	ns.s = startServer(ns.t, fastBot, ns.data.use, func(c *app.Config) {
 		c.Bot.Notify.Now = ns.clock.Now
 		c.Bot.Notify.Tick = ns.tick
 		c.Bot.Notify.DiskUsage = func() (float64, error) { return math.Float64frombits(ns.disk.Load()), nil }
@@ -196,6 +208,19 @@ func (ns *notifyStory) quiet(from telegramtest.User) {
 	ns.t.Helper()
 	u := ns.bot.SendText(from, "/help")
 	eventually(ns.t, 10*time.Second, "the /help marker answered", func() bool { return len(ns.bot.Replies(from.ID, u.Message.MessageID)) > 0 })
+}
+
+// drained waits until the notifier has handled every memo change so far
+// (the outbox is empty).
+func (ns *notifyStory) drained() {
+	ns.t.Helper()
+	eventually(ns.t, 10*time.Second, "an empty notification outbox", func() bool {
+		entries, err := ns.s.App.Rules().NotifyOutbox(ctxT(ns.t), 1)
+		if err != nil {
+			ns.t.Fatal(err)
+		}
+		return len(entries) == 0
+	})
 }
 
 // memo creates a memo as the holder of token.

@@ -122,7 +122,7 @@ func TestSearchIndexSurvivesCrashes(t *testing.T) {
 	t.Logf("seed %d", seed)
 	bin := buildBinary(t)
 	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
+	data := storageAt(t, filepath.Join(dir, "data"))
 	addr := freeAddr(t)
 	p := startBinary(t, bin, addr, data)
 	s := &testServer{tb: t, URL: "http://" + addr}
@@ -174,7 +174,7 @@ func TestSearchIndexSurvivesCrashes(t *testing.T) {
 		checkSearchIndex(t, s, tok)
 	}
 	p.stop(t)
-	db, err := store.Open(context.Background(), data, store.Options{})
+	db, err := store.Open(context.Background(), data.Dir, store.Options{URL: data.DB})
 	if err != nil {
 		t.Fatal(err)
 	}

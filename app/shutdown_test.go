@@ -16,6 +16,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/memoria-app/memoria/store"
+	"github.com/memoria-app/memoria/store/storetest"
 )
 
 // TestShutdownTimeout: a call still running when the graceful stop times
@@ -26,6 +27,7 @@ func TestShutdownTimeout(t *testing.T) {
 	a, err := New(context.Background(), Config{
 		Addr:            "127.0.0.1:0",
 		DataDir:         t.TempDir(),
+		DBURL:           storetest.URL(t),
 		BcryptCost:      bcrypt.MinCost,
 		Logger:          slog.New(slog.NewTextHandler(io.Discard, nil)),
 		ShutdownTimeout: 20 * time.Millisecond,

@@ -18,6 +18,7 @@ import (
 
 	v1 "github.com/memoria-app/memoria/gen/memoria/v1"
 	"github.com/memoria-app/memoria/gen/memoria/v1/memoriav1connect"
+	"github.com/memoria-app/memoria/store/storetest"
 )
 
 // TestAcknowledgedWritesAreSynced runs the built binary under strace and
@@ -26,6 +27,7 @@ import (
 // have fdatasync'ed memoria.db-wal at least 200 times (before the durable
 // group commit it made none).
 func TestAcknowledgedWritesAreSynced(t *testing.T) {
+	storetest.SQLiteOnly(t, "counts fdatasync calls on memoria.db-wal")
 	straceBin, err := exec.LookPath("strace")
 	if err != nil {
 		t.Skip("strace not installed: skipping the end-to-end sync check (apt-get install strace)")

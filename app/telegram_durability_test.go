@@ -161,9 +161,10 @@ type process struct {
 	log *os.File
 }
 
-func startBinary(t *testing.T, bin, addr, data string) *process {
+// startBinary runs the binary on a storage.
+func startBinary(t *testing.T, bin, addr string, data storage) *process {
 	t.Helper()
-	return startBinaryArgs(t, bin, addr, data)
+	return startBinaryArgs(t, bin, addr, data.Dir, data.dbFlags()...)
 }
 
 // startBinaryArgs is startBinary with more flags.
@@ -233,7 +234,7 @@ func TestTelegramCrashes(t *testing.T) {
 	tgBot.SetMaxBatch(37) // batches cut albums apart
 
 	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
+	data := storageAt(t, filepath.Join(dir, "data"))
 	addr := freeAddr(t)
 	url := "http://" + addr
 	p := startBinary(t, bin, addr, data)

@@ -377,7 +377,7 @@ func TestTelegramWebhookCrashes(t *testing.T) {
 	tgBot := tg.AddBot(token, "webhook_crash_bot")
 
 	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
+	data := storageAt(t, filepath.Join(dir, "data"))
 	addr := freeAddr(t)
 	base := "http://" + addr
 	front := newHTTPSFront(t, base)

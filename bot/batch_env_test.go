@@ -7,6 +7,7 @@ import (
 	"github.com/memoria-app/memoria/bot/telegramtest"
 	"github.com/memoria-app/memoria/rules"
 	"github.com/memoria-app/memoria/store"
+	"github.com/memoria-app/memoria/store/storetest"
 	"github.com/memoria-app/memoria/tgtoken"
 )
 
@@ -27,7 +28,7 @@ func newBatchEnv(t *testing.T, token, username string) *batchEnv {
 	t.Helper()
 	ctx := context.Background()
 	e := &batchEnv{dir: t.TempDir(), linked: telegramtest.User{ID: 101, FirstName: "Linked"}}
-	db, err := store.Open(ctx, e.dir, store.Options{})
+	db, err := store.Open(ctx, e.dir, store.Options{URL: storetest.URL(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,7 +48,8 @@ func (f failingLookup) UserByTelegramID(ctx context.Context, id int64) (store.Us
 
 // TestCutBatchLeavesNoFiles: when preparing an update fails internally,
 // the batch is cut there, and files already staged for the updates after
-// the cut are removed — nothing is left on disk that no resource uses.
+// the cut are removed — nothing is left, on disk or in the database, that
+// no resource uses.
 func TestCutBatchLeavesNoFiles(t *testing.T) {
 	ctx := context.Background()
 	e := newBatchEnv(t, "9100000001:cut_batch", "cut_bot")
@@ -85,5 +86,9 @@ func TestCutBatchLeavesNoFiles(t *testing.T) {
 	})
 	if len(left) > 0 {
 		t.Fatalf("files left behind by the cut batch: %v", left)
+	}
+	// Nor in the database (where files go by default on PostgreSQL).
+	if n, err := e.rules.SweepOrphanFiles(ctx, 0); err != nil || n != 0 {
+		t.Fatalf("the sweep found %d files no resource uses (%v), want 0", n, err)
 	}
 }

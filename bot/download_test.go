@@ -18,6 +18,7 @@ import (
 	"github.com/memoria-app/memoria/bot/telegramtest"
 	"github.com/memoria-app/memoria/rules"
 	"github.com/memoria-app/memoria/store"
+	"github.com/memoria-app/memoria/store/storetest"
 	"github.com/memoria-app/memoria/tgtoken"
 )
 
@@ -81,7 +82,7 @@ func testFetch(t *testing.T, inDB bool) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			dir := t.TempDir()
-			db, err := store.Open(ctx, dir, store.Options{})
+			db, err := store.Open(ctx, dir, store.Options{URL: storetest.URL(t)})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -21,10 +21,11 @@ import (
 // memo change that may need a notice writes in its own transaction.
 //
 // Driving: memo events from the store's feed wake the notifier, which
-// then drains the outbox; a ticker (every CheckInterval) drains it too
-// (changes made while no bot was running, or while the feed had dropped
-// this subscriber), checks the alerts and sends the "On this day"
-// messages that are due. Without a running bot nothing is claimed: the
+// then drains the outbox; so does a bot starting (changes made while no
+// bot ran: no token yet, a restart, a standby waiting for the lease); a
+// ticker (every CheckInterval) drains it too (changes missed while the
+// feed had dropped this subscriber), checks the alerts and sends the "On
+// this day" messages that are due. Without a running bot nothing is claimed: the
 // outbox waits (up to OutboxMaxAge) and the daily message goes out later
 // that day once the bot runs.
 //
@@ -140,6 +141,8 @@ func (n *Notifier) Run(ctx context.Context) {
 				events = sub.Events()
 			}
 			coalesce(events)
+			n.drain(ctx)
+		case <-n.sup.started:
 			n.drain(ctx)
 		case <-tick:
 			n.check(ctx)

@@ -112,6 +112,10 @@ func (p *poller) run(ctx context.Context) {
 	defer func() { <-senderDone }()
 	p.sup.active.Store(p.sender)
 	defer p.sup.active.CompareAndSwap(p.sender, nil)
+	select {
+	case p.sup.started <- struct{}{}:
+	default: // a cue is already waiting
+	}
 	go p.registerCommands(ctx)
 	if p.webhookURL != "" {
 		p.receive(ctx, me.Username, transient, rejected, conflict)

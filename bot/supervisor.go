@@ -180,6 +180,9 @@ type Supervisor struct {
 	// active is the running poller's sender (nil while none runs), for
 	// messages that do not answer an update (link notices).
 	active atomic.Pointer[sender]
+	// started gets a value (dropped if one waits) each time a poller
+	// sets active: the notifier's cue to drain what waited for a bot.
+	started chan struct{}
 	// shared is the running process's status while this one stands by
 	// (nil otherwise; leader.go).
 	shared atomic.Pointer[rules.BotStatus]
@@ -191,6 +194,7 @@ func New(rules Rules, settings Settings, cursors Cursors, opts Options) *Supervi
 	return &Supervisor{
 		rules: rules, settings: settings, cursors: cursors, opts: opts,
 		log: opts.Logger.With("component", "telegram"), status: newStatusBox(),
+		started: make(chan struct{}, 1),
 	}
 }
 

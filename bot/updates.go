@@ -115,6 +115,9 @@ func messageContent(m *gotgbot.Message) (content string, files []fileRef, unsupp
 			content = fwd + "\n\n" + content
 		}
 	}
+	// Telegram shows nothing for U+0000, and the rules refuse it (text
+	// on PostgreSQL cannot hold it): drop it rather than the message.
+	content = strings.ReplaceAll(content, "\x00", "")
 	files, unsupported = attachments(m)
 	if unsupported == "" && content == "" && len(files) == 0 {
 		unsupported = "this kind of message"

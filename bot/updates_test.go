@@ -76,6 +76,11 @@ func TestDecodeUpdate(t *testing.T) {
 			wantID:  20,
 			content: "`/etc/hosts` is a file",
 		},
+		"NUL is dropped (the database cannot store it), after the entities are placed": {
+			raw:     `{"update_id":21,"message":{"message_id":11,"date":1,"chat":{"id":5,"type":"private"},"from":{"id":5,"is_bot":false,"first_name":"A"},"text":"a\u0000b c","entities":[{"type":"bold","offset":4,"length":1}],"forward_origin":{"type":"user","date":1,"sender_user":{"id":9,"is_bot":false,"first_name":"B\u0000o"}}}}`,
+			wantID:  21,
+			content: "Forwarded from Bo\n\nab **c**",
+		},
 		"unknown update kind is skipped": {
 			raw:      `{"update_id":15,"something_new":{"x":1}}`,
 			wantID:   15,

@@ -65,7 +65,7 @@ func validateDisplayName(s string) error {
 	if !utf8.ValidString(s) {
 		return invalid("display_name must be valid UTF-8")
 	}
-	return nil
+	return refuseNUL("display_name", s)
 }
 
 // hashPassword hashes pw on the password pool.
@@ -179,6 +179,9 @@ func (r *Rules) SignUp(ctx context.Context, username, password string) (store.Us
 func (r *Rules) SignIn(ctx context.Context, username, password string) (store.User, string, error) {
 	var u store.User
 	ok, err := r.checkPassword(ctx, throttleAccount(username), password, func() ([]byte, error) {
+		if hasNUL(username) {
+			return nil, nil // no account's name holds NUL (PostgreSQL could not even look it up)
+		}
 		var err error
 		u, err = r.db.GetUserByUsername(ctx, username)
 		if errors.Is(err, store.ErrNotFound) {
@@ -260,6 +263,9 @@ func (r *Rules) CreateAccessToken(ctx context.Context, description string, expir
 	}
 	if utf8.RuneCountInString(description) > 256 {
 		return store.Token{}, "", invalid("description must be at most 256 characters")
+	}
+	if err := refuseNUL("description", description); err != nil {
+		return store.Token{}, "", err
 	}
 	if !expires.IsZero() && !expires.After(time.Now()) {
 		return store.Token{}, "", invalid("expire_time must be in the future")

@@ -95,6 +95,7 @@ func (r *Rules) ImportUser(ctx context.Context, in ImportedUser) (ImportUserResu
 	if !utf8.ValidString(in.DisplayName) {
 		in.DisplayName = strings.ToValidUTF8(in.DisplayName, "?")
 	}
+	in.DisplayName = strings.ReplaceAll(in.DisplayName, "\x00", "") // text.go
 	if utf8.RuneCountInString(in.DisplayName) > 64 {
 		in.DisplayName = string([]rune(in.DisplayName)[:64])
 		out.Notes = append(out.Notes, "display name cut to 64 characters")
@@ -104,9 +105,9 @@ func (r *Rules) ImportUser(ctx context.Context, in ImportedUser) (ImportUserResu
 	default:
 		return out, invalid("default visibility %q is not valid", in.DefaultVisibility)
 	}
-	if utf8.RuneCountInString(in.Locale) > 16 {
+	if utf8.RuneCountInString(in.Locale) > 16 || hasNUL(in.Locale) {
 		in.Locale = ""
-		out.Notes = append(out.Notes, "locale dropped (longer than 16 characters)")
+		out.Notes = append(out.Notes, "locale dropped (longer than 16 characters, or holding NUL)")
 	}
 	if in.TelegramUserID < 0 {
 		in.TelegramUserID = 0

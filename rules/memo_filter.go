@@ -151,7 +151,7 @@ func unquote(s string) (string, error) {
 	if err != nil || !strings.HasPrefix(s, `"`) {
 		return "", invalid("filter: %s must be a double-quoted string", strconv.Quote(s))
 	}
-	return v, nil
+	return v, refuseNUL("filter: a string", v)
 }
 
 // parseName parses "<collection>/<id>".

@@ -27,7 +27,7 @@ func validateContent(s string) error {
 	if !utf8.ValidString(s) {
 		return invalid("content must be valid UTF-8")
 	}
-	return nil
+	return refuseNUL("content", s)
 }
 
 // resolveVisibility applies the creator's default and the instance's

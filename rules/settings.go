@@ -156,6 +156,11 @@ func (r *Rules) UpdateUserSettings(ctx context.Context, p UserSettingsPatch) (st
 	if p.Locale != nil && (utf8.RuneCountInString(*p.Locale) > 16 || !utf8.ValidString(*p.Locale)) {
 		return store.UserSettings{}, invalid("locale must be a language tag of at most 16 characters, e.g. en")
 	}
+	if p.Locale != nil {
+		if err := refuseNUL("locale", *p.Locale); err != nil {
+			return store.UserSettings{}, err
+		}
+	}
 	if c := p.TelegramConfirmation; c != nil && *c != store.ConfirmReply && *c != store.ConfirmReaction && *c != store.ConfirmSilent {
 		return store.UserSettings{}, invalid("telegram_confirmation must be TELEGRAM_CONFIRMATION_REPLY, TELEGRAM_CONFIRMATION_REACTION or TELEGRAM_CONFIRMATION_SILENT")
 	}

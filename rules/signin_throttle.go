@@ -276,9 +276,10 @@ func (t *memoryThrottle) evictKnown(now time.Time) {
 const maxThrottledUsername = 128
 
 // throttleAccount is the throttle's key for a username: lower-cased, so
-// that case variants share one counter; "" for a name no account can have.
+// that case variants share one counter; "" for a name no account can have
+// (empty, too long, or holding NUL, which the database cannot store).
 func throttleAccount(username string) string {
-	if username == "" || len(username) > maxThrottledUsername {
+	if username == "" || len(username) > maxThrottledUsername || hasNUL(username) {
 		return ""
 	}
 	return strings.ToLower(username)

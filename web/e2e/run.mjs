@@ -5,6 +5,13 @@
 //
 //   npm run e2e                      all scenarios
 //   npm run e2e -- non-admin         only the named ones
+//   npm run e2e -- --db=postgres     the same on PostgreSQL: each server gets
+//                                    --db with a fresh schema on
+//                                    MEMORIA_TEST_POSTGRES (default the local
+//                                    server); all scenarios but screenshots
+//                                    unless named. Skips with one line when
+//                                    the server (or psql) is missing, fails
+//                                    instead with MEMORIA_TEST_REQUIRE_POSTGRES=1
 //   E2E_SKIP_BUILD=1 npm run e2e     reuse web/dist and the binaries
 //   node e2e/run.mjs --docs screenshots   (npm run screenshots) write the
 //                                    screenshots to docs/screenshots/ instead
@@ -19,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { launchBrowser, newActor } from './lib/browser.mjs';
 import { startFakeTelegram } from './lib/faketelegram.mjs';
 import { startMemoria } from './lib/memoria.mjs';
+import { postgresBase, probePostgres, redact, schemas } from './lib/postgres.mjs';
 import { killAllNow, run, stopAll } from './lib/processes.mjs';
 import composeEditDelete from './scenarios/compose-edit-delete.mjs';
 import liveTimeline from './scenarios/live-timeline.mjs';
@@ -41,10 +49,35 @@ const wanted = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const screenshotsDir = flags.includes('--docs')
   ? path.join(repoDir, 'docs', 'screenshots')
   : path.join(artifactsDir, 'screenshots');
-const selected = wanted.length ? all.filter((s) => wanted.includes(s.name)) : all;
+const dbFlag = flags.find((f) => f.startsWith('--db='))?.slice('--db='.length) ?? 'sqlite';
+if (dbFlag !== 'sqlite' && dbFlag !== 'postgres') {
+  console.error(`--db=${dbFlag}: want sqlite (the default) or postgres`);
+  process.exit(2);
+}
+const onPostgres = dbFlag === 'postgres';
+// The screenshots are of the UI, the same whatever the database.
+const byDefault = onPostgres ? all.filter((s) => s.name !== 'screenshots') : all;
+const selected = wanted.length ? all.filter((s) => wanted.includes(s.name)) : byDefault;
 if (selected.length === 0) {
   console.error(`no scenario named ${wanted.join(', ')}; have: ${all.map((s) => s.name).join(', ')}`);
   process.exit(2);
+}
+
+let pg;
+if (onPostgres) {
+  const base = postgresBase();
+  const why = await probePostgres(base);
+  if (why) {
+    const msg = `PostgreSQL not reachable at ${redact(base)}: ${why}`;
+    if (process.env.MEMORIA_TEST_REQUIRE_POSTGRES === '1') {
+      console.error(msg);
+      process.exit(1);
+    }
+    console.log(`${msg} — skipping the browser tests on PostgreSQL`);
+    process.exit(0);
+  }
+  pg = schemas(base);
+  console.log(`• on PostgreSQL at ${redact(base)}, a fresh schema per server`);
 }
 
 const workDir = mkdtempSync(path.join(os.tmpdir(), 'memoria-e2e-'));
@@ -54,6 +87,7 @@ let interrupted = '';
 async function cleanup() {
   await browser?.close().catch(() => {});
   await stopAll();
+  await pg?.dropAll();
   if (!process.env.E2E_KEEP_TMP) rmSync(workDir, { recursive: true, force: true });
 }
 process.on('exit', killAllNow);
@@ -122,7 +156,8 @@ async function runScenario(scenario, bins) {
     screenshotsDir,
     async memoria() {
       checkInterrupted();
-      const s = await startMemoria({ binary: bins.memoria, workDir, name: scenario.name });
+      const db = pg ? await pg.fresh() : undefined;
+      const s = await startMemoria({ binary: bins.memoria, workDir, name: scenario.name, db });
       servers.push(s);
       return s;
     },
@@ -154,8 +189,8 @@ async function runScenario(scenario, bins) {
     },
   };
 
-  console.log(`\n▶ ${scenario.name}: ${scenario.description}`);
-  const failDir = path.join(artifactsDir, `failed-${scenario.name}`);
+  console.log(`\n▶ ${scenario.name}${onPostgres ? ' (PostgreSQL)' : ''}: ${scenario.description}`);
+  const failDir = path.join(artifactsDir, `failed-${scenario.name}${onPostgres ? '-postgres' : ''}`);
   rmSync(failDir, { recursive: true, force: true });
   const t0 = performance.now();
   let error;
@@ -189,6 +224,7 @@ async function runScenario(scenario, bins) {
 
   for (const a of actors) await a.context.close().catch(() => {});
   for (const s of servers.reverse()) await s.stop().catch(() => {});
+  await pg?.dropAll();
   return { name: scenario.name, ok: !error, seconds, failedStep: error ? currentStep : '', steps };
 }
 

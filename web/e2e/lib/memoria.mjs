@@ -1,18 +1,20 @@
-// One fresh Memoria server: the real binary on a free port with an empty data dir.
+// One fresh Memoria server: the real binary on a free port with an empty data
+// dir (and, with `db`, that PostgreSQL database instead of SQLite in it).
 import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, kill as killProcess, start, stop, waitFor } from './processes.mjs';
 
 /**
- * @param {{binary: string, workDir: string, name: string}} opts
+ * @param {{binary: string, workDir: string, name: string, db?: string}} opts
  */
-export async function startMemoria({ binary, workDir, name }) {
+export async function startMemoria({ binary, workDir, name, db }) {
   const dataDir = mkdtempSync(path.join(workDir, `${name}-data-`));
   const port = await freePort();
   const addr = `127.0.0.1:${port}`;
   const url = `http://${addr}`;
   const launch = async () => {
-    const proc = start(`memoria-${name}`, binary, ['--addr', addr, '--data', dataDir], { cwd: workDir, logDir: workDir });
+    const args = ['--addr', addr, '--data', dataDir, ...(db ? ['--db', db] : [])];
+    const proc = start(`memoria-${name}`, binary, args, { cwd: workDir, logDir: workDir });
     await waitFor(`memoria on ${addr}`, async () => {
       if (proc.exited) throw new Error(`memoria exited with ${proc.exitCode}; see ${proc.logFile}`);
       const res = await fetch(`${url}/`);

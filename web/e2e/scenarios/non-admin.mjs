@@ -126,11 +126,13 @@ export default {
       await dialog.getByRole('button', { name: 'Change password' }).click();
       // The server may end every session on a password change: then the UI
       // says so and asks to sign in again; otherwise it confirms in place.
-      await member.page
-        .getByText('Your password was changed. Sign in with the new password.')
-        .or(dialog.getByText('Password changed.'))
-        .waitFor();
-      if (await member.page.getByRole('heading', { name: 'Sign in' }).isVisible()) {
+      // It shows "Password changed." first and then asks the server whether
+      // this session survived, so ask the same before looking.
+      const lost = member.page.getByText('Your password was changed. Sign in with the new password.');
+      await lost.or(dialog.getByText('Password changed.')).waitFor();
+      const still = await rpcFromPage(member.page, '/memoria.v1.AuthService/GetCurrentUser');
+      if (still.json?.code === 'unauthenticated') {
+        await lost.waitFor();
         await signIn(member.page, 'bob', 'bob-password-2');
       } else {
         await closeSettings(member.page);
