@@ -68,6 +68,12 @@ func (s storage) storedFiles(t *testing.T) int {
 	return n + blobs
 }
 
+// args is a sub-command of the binary on this storage: cmd, its storage
+// flags, then the rest.
+func (s storage) args(cmd string, rest ...string) []string {
+	return append(append([]string{cmd, "--data", s.Dir}, s.dbFlags()...), rest...)
+}
+
 // dbFlags are the binary's flags, after --data Dir, that choose DB.
 func (s storage) dbFlags() []string {
 	if s.DB == "" {
