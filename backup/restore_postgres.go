@@ -2,8 +2,10 @@ package backup
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,6 +24,15 @@ func restorePostgres(ctx context.Context, file string, to Instance) (Summary, er
 	var sum Summary
 	if err := store.CheckRestoreTarget(ctx, to.DB); err != nil {
 		return sum, err
+	}
+	// The whole archive checked first, as a restore into a directory does:
+	// a damaged one is refused with the same message, before anything.
+	if _, err := Verify(ctx, file); err != nil {
+		return sum, err
+	}
+	if _, err := os.Stat(to.DataDir); errors.Is(err, fs.ErrNotExist) {
+		// Made only for the scratch copy: gone again afterwards.
+		defer os.Remove(to.DataDir)
 	}
 	if err := os.MkdirAll(to.DataDir, 0o750); err != nil {
 		return sum, err
