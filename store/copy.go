@@ -350,7 +350,11 @@ func (c *copier) setMark(ctx context.Context, table, seq string, mark int64) err
 // flushes): the queue is dropped and the index built in one pass.
 func (c *copier) rebuildSearch(ctx context.Context) error {
 	tx := c.dst.WithContext(ctx)
-	if err := tx.Exec("DELETE FROM memo_search_queue").Error; err != nil {
+	clear := "DELETE FROM memo_search_queue"
+	if tx.Dialector.Name() == postgresName { // its record is per session (search_postgres.go)
+		clear = "DO $$ BEGIN IF to_regclass('pg_temp.memo_search_pending') IS NOT NULL THEN DELETE FROM pg_temp.memo_search_pending; END IF; END $$"
+	}
+	if err := tx.Exec(clear).Error; err != nil {
 		return fmt.Errorf("search index: %w", translate(err))
 	}
 	if err := fullTextFor(tx).indexAll(ctx, tx, c.log); err != nil {

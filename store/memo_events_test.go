@@ -206,7 +206,12 @@ func TestMemoEventsInCommitOrderUnderConcurrency(t *testing.T) {
 	var lastContent string
 	created := map[int64]int{}
 	for n := 0; n < 2*workers*each; n++ {
-		e := <-sub.Events()
+		var e store.MemoEvent
+		select {
+		case e = <-sub.Events():
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%d of %d events arrived: the rest were lost", n, 2*workers*each)
+		}
 		switch e.Type {
 		case store.MemoCreated:
 			// SQLite allocates ids in commit order. PostgreSQL takes them

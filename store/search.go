@@ -247,7 +247,7 @@ func (db *DB) flushSearch(tx *gorm.DB) error {
 // migration, or a sqlite3 shell: the triggers queue them, and only the
 // writer flushes the queue); Open runs it before serving.
 func indexQueuedMemos(db *gorm.DB) error {
-	if !db.Migrator().HasTable("memo_search_queue") {
+	if !db.Migrator().HasTable("memo_search_queue") { // SQLite's; PostgreSQL has nothing to catch up
 		return nil
 	}
 	err := db.Transaction(func(tx *gorm.DB) error { return fullTextFor(tx).flush(tx, searchDocument) })

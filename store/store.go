@@ -121,7 +121,11 @@ func newDB(w, r *gorm.DB, opts Options) *DB {
 	if db.observer == nil {
 		db.observer = nopObserver{}
 	}
-	db.searchQueue, db.searchBodies = w.Migrator().HasTable("memo_search_queue"), newSearchBodies()
+	// The index's upkeep: SQLite's queue table, PostgreSQL's index table
+	// (its record of changed memos is per session: search_postgres.go).
+	db.searchQueue = w.Migrator().HasTable("memo_search_queue") ||
+		w.Dialector.Name() == postgresName && w.Migrator().HasTable("memo_search")
+	db.searchBodies = newSearchBodies()
 	return db
 }
 
