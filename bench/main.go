@@ -35,6 +35,13 @@ type config struct {
 	only     string
 	// searchMemos is the size of the search phases' corpus (bench/search.go).
 	searchMemos int
+	// The database phases (bench/postgres.go): the PostgreSQL server, the
+	// size of their search corpus, the queued Telegram texts and the
+	// number of failovers.
+	pg          string
+	dbSearch    int
+	dbUpdates   int
+	dbFailovers int
 }
 
 func main() {
@@ -46,6 +53,10 @@ func main() {
 	flag.DurationVar(&cfg.warmup, "warmup", 500*time.Millisecond, "unmeasured load before each phase")
 	flag.IntVar(&cfg.coldRuns, "cold", 5, "cold starts to time (the median is reported)")
 	flag.IntVar(&cfg.searchMemos, "search-memos", 100000, "memos of mixed-language text for the search phases")
+	flag.StringVar(&cfg.pg, "pg", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", `PostgreSQL for the "PostgreSQL:" phases (each makes a schema of its own and drops it)`)
+	flag.IntVar(&cfg.dbSearch, "db-search-memos", 30000, `memos of mixed-language text for the "PostgreSQL:" and "SQLite:" search phases`)
+	flag.IntVar(&cfg.dbUpdates, "db-updates", 5000, `queued Telegram texts for the "PostgreSQL:" and "SQLite:" ingestion phases`)
+	flag.IntVar(&cfg.dbFailovers, "failovers", 5, "poller kills in the PostgreSQL failover phase")
 	flag.StringVar(&cfg.only, "only", "", `run only the phases whose name contains this, e.g. "cold", "CreateMemo gRPC c=16"`)
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "Usage: go run ./bench [flags]\n\n"+
@@ -112,6 +123,9 @@ func run(cfg config) error {
 	phases = append(phases, phase{photoPhase, false, b.photosPhase})                                     // bench/photos.go
 	phases = append(phases, phase{"sign-in flood", false, func(string) error { return b.floodPhase() }}) // bench/flood.go
 	phases = append(phases, phase{"search vs content.contains, index cost and size", false, func(string) error { return b.searchPhases() }})
+	for _, p := range b.databasePhases() { // bench/postgres.go
+		phases = append(phases, phase{p.name, false, func(string) error { return p.run() }})
+	}
 	template := ""
 	for _, ph := range phases {
 		if cfg.only != "" && !strings.Contains(ph.name, cfg.only) {
@@ -210,15 +224,15 @@ func freePort() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-// start execs the binary on dataDir and returns once a call is answered,
-// with the time from exec to that answer.
-func (b *bench) start(dataDir string) (*server, time.Duration, error) {
+// start execs the binary on dataDir (with extra flags, if any) and returns
+// once a call is answered, with the time from exec to that answer.
+func (b *bench) start(dataDir string, extra ...string) (*server, time.Duration, error) {
 	addr, err := freePort()
 	if err != nil {
 		return nil, 0, err
 	}
 	s := &server{addr: addr, url: "http://" + addr, dataDir: dataDir, stderr: &lockedBuffer{}, exited: make(chan error, 1)}
-	s.cmd = exec.Command(b.cfg.bin, "--addr", addr, "--data", dataDir, "--log-level", "warn")
+	s.cmd = exec.Command(b.cfg.bin, append([]string{"--addr", addr, "--data", dataDir, "--log-level", "warn"}, extra...)...)
 	s.cmd.Stdout, s.cmd.Stderr = s.stderr, s.stderr
 	setProcAttrs(s.cmd)
 	// The first call is an anonymous ListMemos: it needs the database.

@@ -25,6 +25,7 @@ func run() error {
 	addr := flag.String("addr", "127.0.0.1:5230", "listen address")
 	data := flag.String("data", "./data", "data directory")
 	logLevel := flag.String("log-level", "warn", "log level")
+	dbURL := flag.String("db", "", "empty: SQLite in --data; postgres://…: that PostgreSQL database")
 	flag.Parse()
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -49,7 +50,7 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	a, err := app.New(ctx, app.Config{Addr: *addr, DataDir: *data, Logger: log})
+	a, err := app.New(ctx, app.Config{Addr: *addr, DataDir: *data, DBURL: *dbURL, Logger: log})
 	if err != nil {
 		return err
 	}
