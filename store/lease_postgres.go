@@ -98,8 +98,9 @@ func NewPostgresElector(connString string, opts PostgresLeaseOptions) (*Postgres
 
 // Acquire implements Elector.
 func (e *PostgresElector) Acquire(ctx context.Context, name string) (Lease, error) {
+	held := false // someone held the lock at some try of this Acquire
 	for {
-		l, err := e.try(ctx, name)
+		l, err := e.try(ctx, name, &held)
 		if l != nil {
 			return l, nil
 		}
@@ -117,7 +118,7 @@ func (e *PostgresElector) Acquire(ctx context.Context, name string) (Lease, erro
 
 // try connects and retries the lock on that connection until it is held
 // (a lease), the connection fails (its error), or ctx ends.
-func (e *PostgresElector) try(ctx context.Context, name string) (*pgLease, error) {
+func (e *PostgresElector) try(ctx context.Context, name string, held *bool) (*pgLease, error) {
 	conn, err := connectDedicated(ctx, e.cfg)
 	if err != nil {
 		return nil, err
@@ -133,7 +134,6 @@ func (e *PostgresElector) try(ctx context.Context, name string) (*pgLease, error
 		return nil, err
 	}
 	key := lockKey(schema, name)
-	held := false // someone held the lock when this connection first asked
 	for {
 		var ok bool
 		if err := e.query(ctx, conn, "SELECT pg_try_advisory_lock($1)", &ok, key); err != nil {
@@ -142,7 +142,7 @@ func (e *PostgresElector) try(ctx context.Context, name string) (*pgLease, error
 		if ok {
 			break
 		}
-		held = true
+		*held = true
 		if err := sleep(ctx, e.opts.Retry); err != nil {
 			return nil, err
 		}
@@ -153,7 +153,7 @@ func (e *PostgresElector) try(ctx context.Context, name string) (*pgLease, error
 	// Only a lock that was just freed under a holder needs the handover
 	// wait; a lock free at the first try (a new bot's after a token change,
 	// the first process to start) is taken at once.
-	if e.opts.Handover > 0 && held {
+	if e.opts.Handover > 0 && *held {
 		select {
 		case <-time.After(e.opts.Handover):
 		case <-l.lost:
