@@ -267,8 +267,11 @@ func TestTelegramStory(t *testing.T) {
 		// The supervisor stops the old poller (its request cancelled)
 		// before it starts the new one; the fake sees the cancelled
 		// request end when the closed connection reaches it, which on a
-		// loaded machine (CI under -race) took over 2 s once.
-		eventually(t, 15*time.Second, "the old bot stops polling", func() bool { return !tgBot.Polling() })
+		// loaded machine (CI under -race) took over 2 s once, and once more
+		// than 15 s (not understood yet: see the session's closing note).
+		// Past the long poll's own timeout the fake ends it anyway; the old
+		// bot's updates are not confirmed by a poll nobody reads.
+		eventually(t, fastPollTimeout+5*time.Second, "the old bot stops polling", func() bool { return !tgBot.Polling() })
 		eventually(t, 2*time.Second, "status shows the new bot", func() bool {
 			return botStatus(t, s, admin).Username == "memoria_second_bot"
 		})
