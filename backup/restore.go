@@ -88,15 +88,8 @@ func Restore(ctx context.Context, file string, to Instance) (Summary, error) {
 	if err != nil {
 		return sum, fmt.Errorf("the archived database: %w", err)
 	}
-	have := map[string]bool{}
-	for _, e := range m.Entries {
-		have[e.Name] = true
-		sum.Bytes += e.Size
-	}
-	for _, p := range info.StoragePaths {
-		if !have[filesPrefix+p] {
-			return sum, fmt.Errorf("the archive lacks %s%s, which its database refers to", filesPrefix, p)
-		}
+	if sum.Bytes, err = archiveHolds(m, info); err != nil {
+		return sum, err
 	}
 	for d := range dirs {
 		if err := syncDir(d); err != nil {
@@ -270,4 +263,22 @@ func writeSynced(dst string, r io.Reader) error {
 		return err
 	}
 	return f.Close()
+}
+
+// archiveHolds checks that the archive (its manifest m) holds every file
+// on disk that its database (info) refers to, and returns the entries'
+// total size.
+func archiveHolds(m Manifest, info store.SnapshotInfo) (int64, error) {
+	have := map[string]bool{}
+	var bytes int64
+	for _, e := range m.Entries {
+		have[e.Name] = true
+		bytes += e.Size
+	}
+	for _, p := range info.StoragePaths {
+		if !have[filesPrefix+p] {
+			return bytes, fmt.Errorf("the archive lacks %s%s, which its database refers to", filesPrefix, p)
+		}
+	}
+	return bytes, nil
 }

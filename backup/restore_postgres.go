@@ -56,15 +56,8 @@ func restorePostgres(ctx context.Context, file string, to Instance) (Summary, er
 	if err != nil {
 		return sum, fmt.Errorf("the archived database: %w", err)
 	}
-	have := map[string]bool{}
-	for _, e := range m.Entries {
-		have[e.Name] = true
-		sum.Bytes += e.Size
-	}
-	for _, p := range info.StoragePaths {
-		if !have[filesPrefix+p] {
-			return sum, fmt.Errorf("the archive lacks %s%s, which its database refers to", filesPrefix, p)
-		}
+	if sum.Bytes, err = archiveHolds(m, info); err != nil {
+		return sum, err
 	}
 	rs, err := store.RestoreSnapshot(ctx, snap, to.DB, func(ctx context.Context, fn func(string, io.Reader) error) error {
 		_, err := scan(ctx, file, func(name string, r io.Reader) error {
