@@ -301,6 +301,51 @@ func TestPGFeedLateCommitDelivered(t *testing.T) {
 	noEvent(t, sub, 300*time.Millisecond)
 }
 
+// TestPGFeedLateCommitOfTheNewestTransaction: the gap's transaction took
+// the newest transaction id and commits last, after a transaction with an
+// older id but a later change id committed, and after another read. Its
+// id is then above the snapshot's xmax when the gap is found, so a bound
+// taken from xmax gave the gap up while the transaction still ran and its
+// event was lost (issue 11: 798 of 800 events under 16 writers).
+func TestPGFeedLateCommitOfTheNewestTransaction(t *testing.T) {
+	url := testdb.PostgresURL(t)
+	g := openPGGorm(t, url)
+	b := startTestProcess(t, url, pgFeedOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sub := b.subscribe(ctx, 0)
+	older := g.Begin()
+	defer older.Rollback()
+	if err := older.Exec("SELECT pg_current_xact_id()").Error; err != nil { // the older transaction id
+		t.Fatal(err)
+	}
+	newest := g.Begin()
+	defer newest.Rollback()
+	if _, err := b.stage(newest, []MemoEvent{{Type: MemoCreated, Memo: Memo{ID: 1}}}); err != nil { // newer id, lower change id
+		t.Fatal(err)
+	}
+	if _, err := b.stage(older, []MemoEvent{{Type: MemoCreated, Memo: Memo{ID: 2}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := older.Commit().Error; err != nil {
+		t.Fatal(err)
+	}
+	if e := nextEvent(t, sub, time.Second); e.Memo.ID != 2 { // the read that finds the gap
+		t.Fatalf("got memo %d, want 2", e.Memo.ID)
+	}
+	writeMemoEvent(t, g, b, 3) // another read while the newest still runs
+	if e := nextEvent(t, sub, time.Second); e.Memo.ID != 3 {
+		t.Fatalf("got memo %d, want 3", e.Memo.ID)
+	}
+	if err := newest.Commit().Error; err != nil {
+		t.Fatal(err)
+	}
+	if e := nextEvent(t, sub, 3*time.Second); e.Memo.ID != 1 {
+		t.Fatalf("got memo %d, want the late commit 1", e.Memo.ID)
+	}
+	noEvent(t, sub, 300*time.Millisecond)
+}
+
 // TestPGFeedResyncAfterLongOutage: a listener that could not read for
 // longer than LostAfter does not trust the log to still hold what it
 // missed: memo subscribers end with ErrEventsLost, caches are told to drop
