@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -252,6 +253,29 @@ func TestMetrics(t *testing.T) {
 	eventually(t, 10*time.Second, "the refused reply counted as dropped", func() bool {
 		return s.scrape().sum("memoria_telegram_replies_dropped_total", "reason", "undeliverable") == 1
 	})
+
+	// A link notice to an account that never talked to the bot: Telegram
+	// refuses it (no chat to write to), and it is dropped, counted, and
+	// not tried again.
+	_, bobToken := s.createUser(admin, "bob")
+	const silent = 777200
+	s.linkTelegram(bobToken, silent)
+	eventually(t, 10*time.Second, "the link notice to a silent account counted as dropped", func() bool {
+		return s.scrape().sum("memoria_telegram_replies_dropped_total", "reason", "undeliverable") == 2
+	})
+	time.Sleep(300 * time.Millisecond) // a retry would come within this
+	var tries int
+	for _, c := range tgBot.SentMethod("sendMessage") {
+		if c.Params["chat_id"] == fmt.Sprint(silent) {
+			tries++
+		}
+	}
+	if tries != 1 {
+		t.Errorf("the link notice to the silent account was tried %d times, want once", tries)
+	}
+	if got := s.scrape().sum("memoria_telegram_replies_dropped_total", "reason", "retries_exhausted"); got != 0 {
+		t.Errorf("replies_dropped_total{reason=retries_exhausted} = %v, want 0", got)
+	}
 }
 
 // seriesOf finds the series of name with the label pair.
