@@ -101,7 +101,14 @@ func parseRequest(r *http.Request) (request, error) {
 		r.MultipartForm.RemoveAll()
 	default:
 		// Telegram ignores bodies it cannot read; so does the fake.
-		io.Copy(io.Discard, body)
+	}
+	// Read to the body's end, past what the parsers needed (a chunked
+	// body's terminator can arrive after the multipart's final boundary):
+	// net/http watches the connection for the client going away only once
+	// the body has been read to its end, and a long poll whose client
+	// cancelled must end at once, not at its timeout.
+	if _, err := io.Copy(io.Discard, body); err != nil {
+		return req, err
 	}
 	return req, nil
 }

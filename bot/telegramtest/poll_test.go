@@ -1,7 +1,10 @@
 package telegramtest
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
@@ -257,5 +260,67 @@ func TestCloseEndsLongPolls(t *testing.T) {
 	}
 	if err := <-errc; err != nil {
 		t.Errorf("the poll ended with %v, want an empty answer", err)
+	}
+}
+
+// lateEOF is a request body whose end comes after a pause: gotgbot
+// streams its multipart body through a pipe, so the chunked body's
+// terminator follows the final boundary in a later write, which under load
+// reaches the server after it has parsed the form.
+type lateEOF struct {
+	data  []byte
+	pause time.Duration
+	sent  bool
+}
+
+func (l *lateEOF) Read(p []byte) (int, error) {
+	if !l.sent {
+		l.sent = true
+		return copy(p, l.data), nil
+	}
+	time.Sleep(l.pause)
+	return 0, io.EOF
+}
+
+// TestCancelledLongPollEndsAtOnce: a client that cancels its long poll
+// closes the connection, and the fake must see it go at once — the
+// supervisor's "never two pollers" is checked against Polling. The body's
+// end arriving after the form was parsed left the server not reading the
+// connection, so the cancelled poll stayed open until its own timeout
+// (seen once in the token-change story under CI load, over 15 s).
+func TestCancelledLongPollEndsAtOnce(t *testing.T) {
+	srv, tg := newTestServer(t)
+	var form bytes.Buffer
+	mw := multipart.NewWriter(&form)
+	mw.WriteField("timeout", "60")
+	mw.Close()
+	ctx, cancel := context.WithCancel(testContext(t))
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL()+"/bot"+testToken+"/getUpdates",
+		&lateEOF{data: form.Bytes(), pause: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	client := &http.Client{Transport: &http.Transport{}}
+	done := make(chan error, 1)
+	go func() {
+		resp, err := client.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	if err := tg.WaitPolling(testContext(t)); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	<-done
+	deadline := time.Now().Add(5 * time.Second)
+	for tg.Polling() {
+		if time.Now().After(deadline) {
+			t.Fatal("the cancelled long poll is still open at the fake 5 s later")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
