@@ -59,13 +59,14 @@ var copiedTables = []copiedTable{
 
 // skippedTables are the tables a copy leaves behind, with the reason.
 var skippedTables = map[string]string{
-	"schema_migrations": "the target has its own, from its migrations",
-	"memo_search":       "derived: the target's index is rebuilt from the memos",
-	"memo_search_queue": "empty in every committed state",
-	"change_log":        "transient: changes for the processes running on the source",
-	"bot_status":        "transient: the status the source's bot leader last wrote",
-	"signin_failures":   "transient: the sign-in throttle's counts",
-	"signin_known":      "transient: the sign-in throttle's known addresses",
+	"schema_migrations":   "the target has its own, from its migrations",
+	"memo_search":         "derived: the target's index is rebuilt from the memos",
+	"memo_search_queue":   "empty in every committed state",
+	"memo_search_outside": "derived: memos other programs wrote, not indexed yet; the target's index is rebuilt from the memos",
+	"change_log":          "transient: changes for the processes running on the source",
+	"bot_status":          "transient: the status the source's bot leader last wrote",
+	"signin_failures":     "transient: the sign-in throttle's counts",
+	"signin_known":        "transient: the sign-in throttle's known addresses",
 	// SQLite's own and the FTS4 index's shadow tables.
 	"sqlite_sequence":      "SQLite's AUTOINCREMENT marks: carried over as sequences",
 	"sqlite_stat1":         "SQLite's planner statistics",

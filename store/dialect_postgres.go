@@ -65,7 +65,8 @@ func (postgresDialect) lockMigrations(ctx context.Context, db *gorm.DB) (func(),
 // adds what the store relies on: synchronous_commit=on on every
 // connection (a COMMIT returns only once the WAL is flushed: see
 // docs/durability.md), whatever the server's, database's or role's
-// default; a bounded connect timeout; and an application_name. A URL may
+// default; a bounded connect timeout; an application_name; and the
+// marker memoria.store=on (search_outside.go). A URL may
 // choose another synchronous_commit level, but not off.
 func postgresConfig(url string) (*pgx.ConnConfig, error) {
 	cfg, err := pgx.ParseConfig(url) // its errors hide the password
@@ -84,6 +85,7 @@ func postgresConfig(url string) (*pgx.ConnConfig, error) {
 	if _, ok := params["application_name"]; !ok {
 		params["application_name"] = "memoria"
 	}
+	params[pgStoreMarker] = "on" // the triggers' sign of the store's own writes (search_outside.go)
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = 10 * time.Second
 	}

@@ -61,6 +61,7 @@ var migrations = []migration{
 	{11, "search index: a repeats column, so common words need not be scored", func(tx *gorm.DB) error {
 		return fullTextFor(tx).create(tx.Statement.Context, tx, slog.Default())
 	}},
+	{12, "search index: memos written by other programs (PostgreSQL)", migrateOutsideWrites},
 }
 
 // memoGroupRowV1 is memo_groups as migration 1 created it.

@@ -18,7 +18,8 @@ const defaultMaxWriters = 8
 
 // openPostgres connects to the PostgreSQL database opts.URL names, runs
 // pending migrations (one process at a time) and returns a store whose
-// writes run on a pool (tx_postgres.go). Nothing runs in the background.
+// writes run on a pool (tx_postgres.go). In the background run the change
+// listener and the indexing of memos other programs wrote.
 func openPostgres(ctx context.Context, opts Options) (*DB, error) {
 	cfg, err := postgresConfig(opts.URL)
 	if err != nil {
@@ -51,6 +52,10 @@ func openPostgres(ctx context.Context, opts Options) (*DB, error) {
 			db.Close()
 			return nil, err
 		}
+	}
+	if w.Migrator().HasTable("memo_search_outside") {
+		db.stopMerge = make(chan struct{})
+		go db.indexOutsideWritesEvery(outsideWritesEvery, db.stopMerge) // search_outside.go
 	}
 	return db, nil
 }

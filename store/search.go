@@ -245,9 +245,13 @@ func (db *DB) flushSearch(tx *gorm.DB) error {
 
 // indexQueuedMemos indexes memos committed without the writer (by a
 // migration, or a sqlite3 shell: the triggers queue them, and only the
-// writer flushes the queue); Open runs it before serving.
+// writer flushes the queue; on PostgreSQL, by psql or another program:
+// search_outside.go); Open runs it before serving.
 func indexQueuedMemos(db *gorm.DB) error {
-	if !db.Migrator().HasTable("memo_search_queue") { // SQLite's; PostgreSQL has nothing to catch up
+	if db.Dialector.Name() == "postgres" {
+		return indexOutsideWrites(db)
+	}
+	if !db.Migrator().HasTable("memo_search_queue") {
 		return nil
 	}
 	err := db.Transaction(func(tx *gorm.DB) error { return fullTextFor(tx).flush(tx, searchDocument) })

@@ -51,7 +51,7 @@ type DB struct {
 	hooks testHooks
 
 	searchQueue  bool          // the schema has the search index's queue (search.go: commit)
-	stopMerge    chan struct{} // ends mergeSearchIndexWhenIdle (search_merge.go)
+	stopMerge    chan struct{} // ends mergeSearchIndexWhenIdle (search_merge.go) or indexOutsideWritesEvery (search_outside.go)
 	searchBodies *searchBodies // index tokens prepared by callers (search_prepare.go)
 }
 
