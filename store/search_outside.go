@@ -35,6 +35,9 @@ func migrateOutsideWrites(tx *gorm.DB) error {
 	}
 	for _, stmt := range []string{
 		`CREATE TABLE memo_search_outside (docid BIGINT PRIMARY KEY REFERENCES memos(id) ON DELETE CASCADE)`,
+		// The store's branch repeats migration 11's function on purpose:
+		// a migration is a snapshot, not shared code that a later edit
+		// could change under it.
 		`CREATE OR REPLACE FUNCTION memo_search_enqueue() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF current_setting('` + pgStoreMarker + `', true) IS DISTINCT FROM 'on' THEN
