@@ -130,15 +130,11 @@ func (b *bench) dbCreate(group string, pg bool, procs int) error {
 // dbList measures ListMemos (page 50, gRPC) at c=1 and c=16 after -memos
 // memos were stored.
 func (b *bench) dbList(name string, pg bool) error {
-	c, err := b.startCluster(pg, 1)
+	c, err := b.loadedCluster(name, pg, b.cfg.memos, memoContent)
 	if err != nil {
 		return err
 	}
 	defer c.stop()
-	c.header(name)
-	if err := c.load(b.cfg.memos, memoContent); err != nil {
-		return err
-	}
 	memos := c.memoClients()[0]
 	ctx := context.Background()
 	call := func(int) error {
@@ -155,6 +151,21 @@ func (b *bench) dbList(name string, pg bool) error {
 		}
 	}
 	return c.stop()
+}
+
+// loadedCluster starts one process (on PostgreSQL or SQLite), prints
+// the phase's header and stores n memos of content through the API.
+func (b *bench) loadedCluster(name string, pg bool, n int, content func(int) string) (*cluster, error) {
+	c, err := b.startCluster(pg, 1)
+	if err != nil {
+		return nil, err
+	}
+	c.header(name)
+	if err := c.load(n, content); err != nil {
+		c.stop()
+		return nil, err
+	}
+	return c, nil
 }
 
 // latency runs call from conc callers for -warmup, then for -duration,
@@ -178,15 +189,11 @@ func (b *bench) latency(c *cluster, group string, conc int, call func(int) error
 // dbSearch measures search("…") (ListMemos page 50, gRPC) for the rare
 // and the common word at c=1 and c=16 on -db-search-memos memos.
 func (b *bench) dbSearch(name string, pg bool) error {
-	c, err := b.startCluster(pg, 1)
+	c, err := b.loadedCluster(name, pg, b.cfg.dbSearch, searchContent)
 	if err != nil {
 		return err
 	}
 	defer c.stop()
-	c.header(name)
-	if err := c.load(b.cfg.dbSearch, searchContent); err != nil {
-		return err
-	}
 	memos := c.memoClients()[0]
 	ctx := context.Background()
 	for _, word := range []string{rareWord, commonWord} {
