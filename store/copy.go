@@ -347,7 +347,7 @@ func (c *copier) setMark(ctx context.Context, table, seq string, mark int64) err
 
 // rebuildSearch indexes every copied memo on the target (whose triggers
 // queued each in memo_search_queue, which only the store's writer
-// flushes): the queue is dropped and the index built in one pass.
+// folds): the queue is emptied and the index built in one pass.
 func (c *copier) rebuildSearch(ctx context.Context) error {
 	tx := c.dst.WithContext(ctx)
 	clear := "DELETE FROM memo_search_queue"

@@ -61,7 +61,7 @@ var copiedTables = []copiedTable{
 var skippedTables = map[string]string{
 	"schema_migrations":   "the target has its own, from its migrations",
 	"memo_search":         "derived: the target's index is rebuilt from the memos",
-	"memo_search_queue":   "empty in every committed state",
+	"memo_search_queue":   "derived: the memos not folded into memo_search yet; the target's index is rebuilt from the memos",
 	"memo_search_outside": "derived: memos other programs wrote, not indexed yet; the target's index is rebuilt from the memos",
 	"change_log":          "transient: changes for the processes running on the source",
 	"bot_status":          "transient: the status the source's bot leader last wrote",

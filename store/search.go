@@ -214,26 +214,24 @@ type fullTextIndex interface {
 	// baseScore(len(units)) — that walks them in docid order with a
 	// LIMIT without reading them all.
 	matchOnce(tx *gorm.DB, units []searchUnit) *gorm.DB
+	// pending returns a query over "memos" holding the memos the index
+	// holds but match, repeats and matchOnce do not see yet (SQLite's
+	// queue, folded into FTS in batches: search_fold.go), which a search
+	// matches in Go; nil when there are none by design (PostgreSQL).
+	pending(tx *gorm.DB) *gorm.DB
 	// check verifies that the index holds exactly the memos' current text.
 	check(tx *gorm.DB) error
 	// flush completes the index upkeep of the open write transaction
 	// (document gives a content's index document: searchDocument, or
-	// prepared); the writer calls it once, just before COMMIT.
+	// prepared); the writer calls it once, just before COMMIT. (SQLite's
+	// has nothing to do: its queue is part of the index.)
 	flush(tx *gorm.DB, document func(content string) searchDoc) error
 }
 
-// commit completes the search index's upkeep of the writer's open
-// transaction and commits it. (Only a test opens a store whose schema
-// stops before the index.)
-func (db *DB) commit() error {
-	if err := db.flushSearch(db.wconn); err != nil {
-		return err
-	}
-	return db.control("COMMIT")
-}
-
 // flushSearch completes the search index's upkeep of the open write
-// transaction tx; both write paths run it just before COMMIT.
+// transaction tx; PostgreSQL's write path runs it just before COMMIT.
+// (SQLite's writer has nothing to complete: its queue is part of the
+// index, folded between commits: search_fold.go.)
 func (db *DB) flushSearch(tx *gorm.DB) error {
 	if db.searchQueue {
 		if err := fullTextFor(tx).flush(tx, db.searchBodies.doc); err != nil {
@@ -245,8 +243,9 @@ func (db *DB) flushSearch(tx *gorm.DB) error {
 
 // indexQueuedMemos indexes memos committed without the writer (by a
 // migration, or a sqlite3 shell: the triggers queue them, and only the
-// writer flushes the queue; on PostgreSQL, by psql or another program:
-// search_outside.go); Open runs it before serving.
+// writer folds the queue; or by the writer before a crash, not folded
+// yet; on PostgreSQL, by psql or another program: search_outside.go);
+// Open runs it before serving.
 func indexQueuedMemos(db *gorm.DB) error {
 	if db.Dialector.Name() == "postgres" {
 		return indexOutsideWrites(db)
@@ -254,7 +253,10 @@ func indexQueuedMemos(db *gorm.DB) error {
 	if !db.Migrator().HasTable("memo_search_queue") {
 		return nil
 	}
-	err := db.Transaction(func(tx *gorm.DB) error { return fullTextFor(tx).flush(tx, searchDocument) })
+	err := db.Transaction(func(tx *gorm.DB) error {
+		_, err := sqliteFTS{}.fold(tx, searchDocument)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("index queued memos: %w", err)
 	}
@@ -293,10 +295,19 @@ func (db *DB) SearchMemos(ctx context.Context, q MemoQuery, s SearchQuery, after
 	// searchIDs keeps its first place) or in neither, and a deleted one
 	// is left out: as a plain listing, a page reflects edits made while
 	// it is read somewhere.
-	ids, err := searchIDs(db.r(ctx), fullTextFor(db.read), units, q, after, splittable(units))
+	// The memos not folded into the index yet are read first: a fold
+	// committing between the two reads then shows a memo in both (kept
+	// once), never in neither.
+	fts := fullTextFor(db.read)
+	pending, err := db.pendingHits(db.r(ctx), fts, units, q, after)
 	if err != nil {
 		return nil, translate(err)
 	}
+	ids, err := searchIDs(db.r(ctx), fts, units, q, after, splittable(units))
+	if err != nil {
+		return nil, translate(err)
+	}
+	ids = mergeHits(ids, pending, q.Limit)
 	hits, err := searchHits(db.r(ctx), ids)
 	if err != nil {
 		return nil, translate(err)
@@ -348,10 +359,22 @@ func searchIDs(tx *gorm.DB, fts fullTextIndex, units []searchUnit, q MemoQuery, 
 	if err := once.Select("memos.*").Find(&rows).Error; err != nil {
 		return nil, err
 	}
+	unscored := make([]scoredID, len(rows))
 	for i := range rows {
-		hits = append(hits, scoredID{DocID: rows[i].ID, Score: base, row: &rows[i]})
+		unscored[i] = scoredID{DocID: rows[i].ID, Score: base, row: &rows[i]}
 	}
-	slices.SortFunc(hits, func(a, b scoredID) int {
+	return mergeHits(hits, unscored, q.Limit), nil
+}
+
+// mergeHits merges two reads' matches into the search order (score, then
+// id, descending), keeping a memo found by both once, in its first place,
+// and at most limit of them (limit > 0).
+func mergeHits(a, b []scoredID, limit int) []scoredID {
+	if len(b) == 0 && (limit <= 0 || len(a) <= limit) {
+		return a // one read's matches come in order
+	}
+	hits := append(a, b...)
+	slices.SortStableFunc(hits, func(a, b scoredID) int {
 		if c := cmp.Compare(b.Score, a.Score); c != 0 {
 			return c
 		}
@@ -363,10 +386,10 @@ func searchIDs(tx *gorm.DB, fts fullTextIndex, units []searchUnit, q MemoQuery, 
 		seen[h.DocID] = true
 		return dup
 	})
-	if q.Limit > 0 && len(hits) > q.Limit {
-		hits = hits[:q.Limit]
+	if limit > 0 && len(hits) > limit {
+		hits = hits[:limit]
 	}
-	return hits, nil
+	return hits
 }
 
 // scoredID is one match, with its row when it was read with it.

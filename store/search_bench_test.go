@@ -53,8 +53,11 @@ func BenchmarkCreateMemoSearchIndex(b *testing.B) {
 			u := mustUser(b, db, "u")
 			b.SetParallelism(8)
 			b.ResetTimer()
-			cpu0 := processCPU()
-			defer func() { b.ReportMetric(float64((processCPU()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op") }()
+			cpu0, st0 := processCPU(), db.WriteStats()
+			defer func() {
+				b.ReportMetric(float64((processCPU()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+				writeStats(b, db, st0)
+			}()
 			var n atomicInt
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {

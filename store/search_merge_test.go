@@ -9,8 +9,8 @@ import (
 	"github.com/memoria-app/memoria/store/internal/testdb"
 )
 
-// TestSearchIndexMergesWhenIdle: memos written one commit each leave many
-// segments; once writes stop, the idle merger brings them down to a few,
+// TestSearchIndexMergesWhenIdle: memos folded into FTS one fold each
+// leave many segments; once writes stop, the idle merger brings them down to a few,
 // and the index still checks and finds every memo.
 func TestSearchIndexMergesWhenIdle(t *testing.T) {
 	testdb.SQLiteOnly(t, "merges FTS4's segments")
@@ -25,6 +25,9 @@ func TestSearchIndexMergesWhenIdle(t *testing.T) {
 		if err := db.CreateMemo(ctx, &m, nil); err != nil {
 			t.Fatal(err)
 		}
+		if err := db.CheckSearchIndex(ctx); err != nil { // folds the memo: a segment
+			t.Fatal(err)
+		}
 	}
 	segments := func() int {
 		var n int
@@ -35,7 +38,7 @@ func TestSearchIndexMergesWhenIdle(t *testing.T) {
 	}
 	before := segments()
 	if before < 10 {
-		t.Fatalf("%d segments after 60 single-memo commits: the test does not exercise merging", before)
+		t.Fatalf("%d segments after 60 single-memo folds: the test does not exercise merging", before)
 	}
 	stop := make(chan struct{})
 	defer close(stop)

@@ -10,7 +10,7 @@ import (
 )
 
 // Memos written by other programs. On SQLite the triggers queue every
-// write in memo_search_queue, which only the store's writer flushes, so a
+// write in memo_search_queue, which only the store's writer folds, so a
 // memo a sqlite3 shell wrote is indexed when the store next opens
 // (indexQueuedMemos). On PostgreSQL the store's own writes are recorded in
 // a per-session temporary table and indexed just before their COMMIT

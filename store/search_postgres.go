@@ -319,6 +319,9 @@ func (postgresFTS) matchOnce(tx *gorm.DB, units []searchUnit) *gorm.DB {
 	return tx.Table("memo_search AS s JOIN memos ON memos.id = s.docid").Where("s.doc @@ ?::tsquery", q)
 }
 
+// pending: none; every write's transaction indexes its memos (flush).
+func (postgresFTS) pending(*gorm.DB) *gorm.DB { return nil }
+
 // check recomputes every memo's row and compares it with the stored one.
 func (postgresFTS) check(tx *gorm.DB) error {
 	var last int64

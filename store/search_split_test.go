@@ -44,6 +44,9 @@ func TestSplitSearchEqualsFullRanking(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if err := db.CheckSearchIndex(ctx); err != nil { // folds the queue: searchIDs reads FTS only
+		t.Fatal(err)
+	}
 	queries := map[string]SearchQuery{
 		"word":          {Terms: []SearchTerm{{Text: "otter"}}},
 		"frequent word": {Terms: []SearchTerm{{Text: "the"}}},

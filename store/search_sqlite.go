@@ -97,16 +97,17 @@ type sqliteFTS struct{}
 // new segment at every savepoint and at the start of every statement
 // that runs a trigger, so a trigger inserting into FTS made one segment
 // (and, every 16 segments, a merge) per memo. The triggers only record
-// the memo's id in memo_search_queue, and the writer, once per
-// transaction just before COMMIT, moves the queued memos into FTS with a
-// single statement (flush): one segment per group of writes, still in
-// the same transaction as the memo writes. memo_search_queue is therefore
-// empty in every committed state. The tokens come from the writer's
-// caller when it prepared them (search_prepare.go), so the writer only
-// copies them. Removals stay immediate (FTS must read the old text
-// through the view before it changes); a memo still in the queue is not
-// in FTS yet, so it is only dropped from the queue (removing it from FTS
-// would tokenize its text for nothing).
+// the memo's id in memo_search_queue, in the write's own transaction, and
+// the writer later moves the queued memos into FTS in one batch (fold,
+// search_fold.go): FTS costs several times less per memo in batches of
+// hundreds than in a commit group's handful. So the index is FTS and the
+// queue together, kept in the same transaction as every memo write: a
+// memo's current content is in exactly one of them, and a search matches
+// both (the queue's memos in Go, search_pending.go). Removals stay
+// immediate (FTS must read the old text through the view before it
+// changes); a memo still in the queue is not in FTS yet, so it is only
+// dropped from the queue (removing it from FTS would tokenize its text
+// for nothing).
 var sqliteSearchSchema = []string{
 	`CREATE VIEW memo_search_source AS
   SELECT id AS rowid, memoria_search_body(content) AS body, memoria_search_repeats(content) AS repeats FROM memos`,
@@ -129,8 +130,8 @@ END`,
 }
 
 // sqliteSearchOldObjects are what migrations 3 and 7 made, dropped by
-// migration 11 before it creates the index anew. (memo_search_queue is
-// empty in every committed state.)
+// migration 11 before it creates the index anew (it indexes every memo,
+// so the queue's are not lost).
 var sqliteSearchOldObjects = []string{
 	"DROP TRIGGER IF EXISTS memo_search_insert", "DROP TRIGGER IF EXISTS memo_search_unindex",
 	"DROP TRIGGER IF EXISTS memo_search_reindex", "DROP TRIGGER IF EXISTS memo_search_delete",
@@ -184,15 +185,19 @@ func (sqliteFTS) indexAll(ctx context.Context, tx *gorm.DB, log *slog.Logger) er
 	return tx.Exec("INSERT INTO memo_search(memo_search) VALUES ('optimize')").Error
 }
 
-// flush moves the queued memos into FTS (see sqliteSearchSchema) with as
-// few INSERT statements as possible and no savepoint between them, so FTS
-// writes one segment for them all at COMMIT.
-func (sqliteFTS) flush(tx *gorm.DB, document func(content string) searchDoc) error {
+// flush: nothing to complete before COMMIT; the queue is part of the
+// index (see sqliteSearchSchema).
+func (sqliteFTS) flush(*gorm.DB, func(string) searchDoc) error { return nil }
+
+// fold moves every queued memo into FTS with as few INSERT statements as
+// possible and no savepoint between them, so FTS writes one segment for
+// them all, and returns how many it moved.
+func (sqliteFTS) fold(tx *gorm.DB, document func(content string) searchDoc) (int, error) {
 	ctx := context.Background()
 	pool := tx.Statement.ConnPool
 	rows, err := pool.QueryContext(ctx, "SELECT q.docid, m.content FROM memo_search_queue q CROSS JOIN memos m ON m.id = q.docid")
 	if err != nil {
-		return err
+		return 0, err
 	}
 	var args []any
 	for rows.Next() {
@@ -200,34 +205,51 @@ func (sqliteFTS) flush(tx *gorm.DB, document func(content string) searchDoc) err
 		var content string
 		if err := rows.Scan(&id, &content); err != nil {
 			rows.Close()
-			return err
+			return 0, err
 		}
 		d := document(content)
 		args = append(args, id, d.body, d.repeats)
 	}
 	if err := rows.Close(); err != nil {
-		return err
+		return 0, err
 	}
 	if err := rows.Err(); err != nil {
-		return err
+		return 0, err
 	}
-	if len(args) == 0 {
-		return nil
+	moved := len(args) / 3
+	if moved == 0 {
+		return 0, nil
 	}
 	// Statements of power-of-two sizes: a handful of distinct prepared
-	// statements serve every group size.
-	for n := len(args) / 3; n > 0; {
+	// statements serve every batch size.
+	for n := moved; n > 0; {
 		k := 1
 		for k*2 <= n && k < 64 {
 			k *= 2
 		}
 		if _, err := pool.ExecContext(ctx, sqliteIndexInsert(k), args[:3*k]...); err != nil {
-			return err
+			return 0, err
 		}
 		args, n = args[3*k:], n-k
 	}
-	_, err = pool.ExecContext(ctx, "DELETE FROM memo_search_queue")
-	return err
+	// A queue row whose memo is gone cannot exist (the delete trigger
+	// drops it), so the join read them all.
+	if _, err := pool.ExecContext(ctx, "DELETE FROM memo_search_queue"); err != nil {
+		return 0, err
+	}
+	return moved, nil
+}
+
+// queued counts the memos waiting in the queue.
+func (sqliteFTS) queued(tx *gorm.DB) (int, error) {
+	var n int
+	err := tx.Statement.ConnPool.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM memo_search_queue").Scan(&n)
+	return n, err
+}
+
+// pending: the memos in the queue.
+func (sqliteFTS) pending(tx *gorm.DB) *gorm.DB {
+	return tx.Table("memos").Where("memos.id IN (SELECT docid FROM memo_search_queue)")
 }
 
 var sqliteIndexInserts sync.Map // int → string
@@ -270,15 +292,13 @@ func (sqliteFTS) matchOnce(tx *gorm.DB, units []searchUnit) *gorm.DB {
 	return tx.Table("memo_search AS s CROSS JOIN memos ON memos.id = s.docid").Where("s.memo_search MATCH ?", expr)
 }
 
-// check runs FTS4's integrity-check, which re-derives every memo's tokens
-// through memo_search_source and compares them with the index.
-func (sqliteFTS) check(tx *gorm.DB) error {
-	var queued int64
-	if err := tx.Raw("SELECT COUNT(*) FROM memo_search_queue").Scan(&queued).Error; err != nil {
-		return err
-	}
-	if queued > 0 {
-		return fmt.Errorf("%d memos were committed without being indexed (memo_search_queue is not empty)", queued)
+// check folds the queue, then runs FTS4's integrity-check, which
+// re-derives every memo's tokens through memo_search_source and compares
+// them with FTS: a memo in neither FTS nor the queue, or in both, fails
+// it.
+func (f sqliteFTS) check(tx *gorm.DB) error {
+	if _, err := f.fold(tx, searchDocument); err != nil {
+		return fmt.Errorf("fold the queue: %w", err)
 	}
 	return tx.Exec("INSERT INTO memo_search(memo_search) VALUES ('integrity-check')").Error
 }

@@ -53,6 +53,10 @@ type DB struct {
 	searchQueue  bool          // the schema has the search index's queue (search.go: commit)
 	stopMerge    chan struct{} // ends mergeSearchIndexWhenIdle (search_merge.go) or indexOutsideWritesEvery (search_outside.go)
 	searchBodies *searchBodies // index tokens prepared by callers (search_prepare.go)
+
+	writesSinceFold int           // the SQLite writer's, since its last fold (search_fold.go)
+	folds           atomic.Uint64 // folds of the search queue done
+	foldedMemos     atomic.Uint64 // memos those folds moved into FTS
 }
 
 // testHooks let tests inject faults; all nil in production.
@@ -63,6 +67,9 @@ type testHooks struct {
 	// beforeCommit, when set, runs in each PostgreSQL write transaction
 	// just before COMMIT; an error it returns fails the attempt.
 	beforeCommit func(tx *gorm.DB) error
+	// fold, when set, runs in each fold of SQLite's search queue just
+	// before its COMMIT; an error it returns fails the fold.
+	fold func() error
 }
 
 // Options tune Open.
@@ -125,7 +132,7 @@ func newDB(w, r *gorm.DB, opts Options) *DB {
 	// (its record of changed memos is per session: search_postgres.go).
 	db.searchQueue = w.Migrator().HasTable("memo_search_queue") ||
 		w.Dialector.Name() == postgresName && w.Migrator().HasTable("memo_search")
-	db.searchBodies = newSearchBodies()
+	db.searchBodies = newSearchBodies(w.Dialector.Name() != postgresName)
 	return db
 }
 

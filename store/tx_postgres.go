@@ -147,7 +147,7 @@ func (p *postgresWrites) attempt(ctx context.Context, fn func(tx *gorm.DB) error
 	tx.Statement.ConnPool = sqlTx
 	err = fn(tx)
 	if err == nil {
-		err = p.db.flushSearch(tx) // search.go, as SQLite's writer does before COMMIT
+		err = p.db.flushSearch(tx) // search.go
 	}
 	if err == nil && p.db.hooks.beforeCommit != nil {
 		err = p.db.hooks.beforeCommit(tx)

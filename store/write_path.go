@@ -19,8 +19,9 @@ import (
 // retry would); a write whose ctx ended before it began is
 // skipped and returns ctx.Err(); once begun it runs to its end under
 // context.WithoutCancel, so that its caller is never told "cancelled"
-// about a write that committed; the search index's upkeep (flushSearch)
-// runs just before COMMIT; the WriteObserver and WriteStats hear of each
+// about a write that committed; the search index is kept in the write's
+// transaction (PostgreSQL's flushSearch just before COMMIT, SQLite's
+// queue by triggers); the WriteObserver and WriteStats hear of each
 // commit and sync. What happens after db.tx returns (settling memo
 // events, publishing settings, waking the inbox) is the callers', and so
 // the same on both.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/mattn/go-sqlite3"
 	"gorm.io/gorm"
@@ -101,7 +102,13 @@ func (w sqliteWriter) release() {
 // syncer; it ends when Close closes the queue.
 func (db *DB) writer() {
 	defer close(db.toSync)
-	for first := range db.writes {
+	idle := time.NewTimer(searchFoldIdle)
+	defer idle.Stop()
+	for {
+		first, ok := db.nextGroup(idle)
+		if !ok {
+			return
+		}
 		group := make([]*writeReq, 1, 16)
 		group[0] = first
 	fill:
@@ -116,7 +123,32 @@ func (db *DB) writer() {
 				break fill
 			}
 		}
-		db.toSync <- db.commitGroup(group)
+		out := db.commitGroup(group)
+		db.writesSinceFold += len(out.reqs) // runTx may have added writes
+		db.toSync <- out
+	}
+}
+
+// nextGroup waits for the write that starts the next group, folding the
+// search queue (search_fold.go) when enough writes committed since the
+// last fold, or when memos are queued and none comes for a moment; false
+// once the queue of writes is closed.
+func (db *DB) nextGroup(idle *time.Timer) (*writeReq, bool) {
+	if db.writesSinceFold >= searchFoldBatch {
+		db.foldSearch()
+	}
+	if db.writesSinceFold == 0 {
+		req, ok := <-db.writes
+		return req, ok
+	}
+	idle.Reset(searchFoldIdle)
+	select {
+	case req, ok := <-db.writes:
+		return req, ok
+	case <-idle.C:
+		db.foldSearch()
+		req, ok := <-db.writes
+		return req, ok
 	}
 }
 
@@ -245,7 +277,7 @@ func (db *DB) runTx(out *groupOutcome, idx []int, extend bool) bool {
 	if faultErr != nil {
 		return db.recover(out, idx, fault, faultErr, extend)
 	}
-	if err := db.commit(); err != nil { // search.go
+	if err := db.control("COMMIT"); err != nil {
 		err = fmt.Errorf("commit: %w", translate(err))
 		if rerr := db.rollback(); rerr != nil {
 			err = rerr

@@ -1,0 +1,78 @@
+package store
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Folding SQLite's search queue into FTS (see sqliteSearchSchema). The
+// writer folds in a transaction of its own, between commit groups: once
+// searchFoldBatch writes have committed since the last fold, before it
+// begins the next group — while the syncer syncs the previous one, so the
+// fold mostly fills time the writer would spend waiting (a group is
+// committed only once the syncer is free, runTx) — and once it has had
+// memos queued and no write for searchFoldIdle. In batches of hundreds
+// FTS costs a third of what it costs per memo in commit groups of a
+// handful (docs/benchmarks.md), and the writer bounds write throughput.
+//
+// A fold is not a write anyone waits for: it is neither synced nor
+// counted as a commit. It needs no sync of its own: the fold is atomic,
+// a crash that loses it leaves the memos queued (Open folds them), and
+// the next group's sync covers it (the log is synced as a whole). A
+// failed fold is rolled back and logged, and the memos stay queued —
+// still found, matched in Go (search_pending.go) — until a later fold.
+
+// searchFoldBatch is how many writes commit between two folds under
+// sustained writes.
+const searchFoldBatch = 512
+
+// searchFoldIdle is how long the writer waits for a write, with memos
+// queued, before it folds them.
+const searchFoldIdle = 20 * time.Millisecond
+
+// foldSearch folds the queue into FTS in a transaction of its own on the
+// writer's connection; only the writer goroutine calls it.
+func (db *DB) foldSearch() {
+	db.writesSinceFold = 0
+	if !db.searchQueue {
+		return
+	}
+	moved, err := db.foldTx()
+	if err != nil {
+		slog.Warn("search index: folding the queue failed; its memos stay queued and are still found", "err", err)
+		return
+	}
+	db.searchBodies.folded()
+	db.folds.Add(1)
+	db.foldedMemos.Add(uint64(moved))
+}
+
+func (db *DB) foldTx() (int, error) {
+	if err := execSQL(db.wconn, "BEGIN IMMEDIATE"); err != nil {
+		return 0, err
+	}
+	moved, err := sqliteFTS{}.fold(db.wconn, db.searchBodies.doc)
+	if err == nil && db.hooks.fold != nil {
+		err = db.hooks.fold()
+	}
+	if err == nil {
+		err = execSQL(db.wconn, "COMMIT")
+	}
+	if err != nil {
+		if db.inTx() {
+			if rerr := execSQL(db.wconn, "ROLLBACK"); rerr != nil {
+				// The connection's state is unknown: as runTx's rollback.
+				db.halt(fmt.Errorf("rollback of a search fold failed: %w (after: %v)", rerr, err))
+			}
+		}
+		return 0, err
+	}
+	return moved, nil
+}
+
+// SearchFolds reports how many folds the writer has run and how many
+// memos they moved into FTS (tests and benchmarks).
+func (db *DB) SearchFolds() (folds, memos uint64) {
+	return db.folds.Load(), db.foldedMemos.Load()
+}
