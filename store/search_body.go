@@ -20,15 +20,27 @@ import (
 // into one buffer: it runs for every memo written, and building a segment
 // slice and a string per word cost as much as FTS's own insert.
 // TestSearchBodyMatchesSegments holds the two to the same output.
+//
+// Words are folded as they are read, rune by rune from the fold tables
+// (search_fold.go), which spares the NFD of appendFolded; only a word with
+// a rune the tables lack is folded whole by appendFolded.
 func searchBody(content string) string {
-	b := make([]byte, 0, len(content)+len(content)/4+1)
+	foldOnce.Do(buildFoldTables)
+	sp := bodyScratch.Get().(*[]byte)
+	b := (*sp)[:0]
 	start, kind := -1, 0 // as in SearchSegments
+	from, word := 0, wordFolding
 	for i := 0; i < len(content); {
-		r, size := rune(content[i]), 1
-		if r >= utf8.RuneSelf {
+		var e foldEntry
+		size := 1
+		if c := content[i]; c < utf8.RuneSelf {
+			e = foldTable[c]
+		} else {
+			var r rune
 			r, size = utf8.DecodeRuneInString(content[i:])
+			e = foldEntryOf(r)
 		}
-		k := runeKind(r)
+		k := e.kind()
 		if k == 3 { // a mark continues whatever run it follows
 			if start < 0 {
 				i += size
@@ -37,24 +49,50 @@ func searchBody(content string) string {
 			k = kind
 		}
 		if (k != kind || k == 0) && start >= 0 {
-			b = appendSegment(b, content[start:i], kind == 2)
+			b = endSegment(b, content[start:i], kind == 2, from, word)
 			start = -1
 		}
 		if k != 0 && start < 0 {
-			start = i
+			start, from, word = i, len(b), wordFolding
 		}
 		kind = k
+		if k == 1 && word == wordFolding {
+			var ok bool
+			if e&foldSlow != 0 {
+				word = wordSlow
+			} else if b, ok = e.appendFold(b, from); !ok {
+				word = wordFull
+			}
+		}
 		i += size
 	}
 	if start >= 0 {
-		b = appendSegment(b, content[start:], kind == 2)
+		b = endSegment(b, content[start:], kind == 2, from, word)
 	}
-	return string(b)
+	body := string(b)
+	if cap(b) <= maxScratch {
+		*sp = b
+		bodyScratch.Put(sp)
+	}
+	return body
 }
 
-// appendSegment appends one segment's index tokens, each followed by a
-// space.
-func appendSegment(b []byte, seg string, cjk bool) []byte {
+// The state of the word searchBody is folding into b[from:].
+const (
+	wordFolding = iota
+	wordFull    // at maxWordBytes: the rest of the word is cut
+	wordSlow    // a rune the fold tables lack: appendFolded folds it all
+)
+
+var bodyScratch = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// maxScratch bounds the buffers kept for reuse, so that one huge memo
+// does not pin its buffer.
+const maxScratch = 64 << 10
+
+// endSegment appends one segment's index tokens, each followed by a
+// space; a word's are already in b[from:] unless it is slow.
+func endSegment(b []byte, seg string, cjk bool, from, word int) []byte {
 	if cjk {
 		prev, n := 0, 0
 		last := 0
@@ -72,8 +110,9 @@ func appendSegment(b []byte, seg string, cjk bool) []byte {
 		}
 		return append(append(b, seg[last:]...), ' ')
 	}
-	from := len(b)
-	b = appendFolded(b, seg)
+	if word == wordSlow {
+		b = appendFolded(b[:from], seg)
+	}
 	if len(b) == from {
 		return b
 	}
@@ -146,26 +185,76 @@ func searchDocument(content string) searchDoc {
 
 // searchRepeats lists the tokens of body (space-separated, as searchBody
 // writes them) that occur more than once, each once with repeatMark, in
-// sorted order.
+// sorted order. A memo has a few dozen tokens and few repeats, so it finds
+// them with a hash set and sorts only them rather than every token.
 func searchRepeats(body string) string {
-	var buf [64]string
-	toks := buf[:0]
+	n := strings.Count(body, " ") + 1 // at least the number of tokens
+	if n < 2 {
+		return ""
+	}
+	size := 16
+	for size < 2*n {
+		size <<= 1
+	}
+	var small [128]repeatSlot
+	var set []repeatSlot
+	if size <= len(small) {
+		set = small[:size]
+	} else {
+		set = make([]repeatSlot, size)
+	}
+	mask := uint32(size - 1)
+	var buf [16]string
+	reps := buf[:0]
+	total := 0
 	for start := 0; start < len(body); {
 		end := strings.IndexByte(body[start:], ' ')
 		if end < 0 {
-			end = len(body) - start
+			end = len(body)
+		} else {
+			end += start
 		}
-		if end > 0 {
-			toks = append(toks, body[start:start+end])
+		if end > start {
+			t := body[start:end]
+			h := uint32(2166136261) // FNV-1a
+			for i := 0; i < len(t); i++ {
+				h = (h ^ uint32(t[i])) * 16777619
+			}
+			for j := h & mask; ; j = (j + 1) & mask {
+				s := &set[j]
+				if s.end == 0 {
+					*s = repeatSlot{start: start, end: end}
+					break
+				}
+				if body[s.start:s.end] == t {
+					if !s.listed {
+						s.listed = true
+						reps = append(reps, t)
+						total += len(t) + len(repeatMark) + 1
+					}
+					break
+				}
+			}
 		}
-		start += end + 1
+		start = end + 1
 	}
-	slices.Sort(toks)
-	var b []byte
-	for i := 1; i < len(toks); i++ {
-		if toks[i] == toks[i-1] && (i == 1 || toks[i-2] != toks[i]) {
-			b = append(append(append(b, toks[i]...), repeatMark...), ' ')
-		}
+	if len(reps) == 0 {
+		return ""
 	}
-	return string(b)
+	slices.Sort(reps)
+	var b strings.Builder
+	b.Grow(total)
+	for _, t := range reps {
+		b.WriteString(t)
+		b.WriteString(repeatMark)
+		b.WriteByte(' ')
+	}
+	return b.String()
+}
+
+// repeatSlot is a token body[start:end] in searchRepeats' set (end 0: no
+// token), listed once it has been seen twice.
+type repeatSlot struct {
+	start, end int
+	listed     bool
 }
