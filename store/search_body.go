@@ -22,7 +22,7 @@ import (
 // TestSearchBodyMatchesSegments holds the two to the same output.
 //
 // Words are folded as they are read, rune by rune from the fold tables
-// (search_fold.go), which spares the NFD of appendFolded; only a word with
+// (search_fold_table.go), which spares the NFD of appendFolded; only a word with
 // a rune the tables lack is folded whole by appendFolded.
 func searchBody(content string) string {
 	foldOnce.Do(buildFoldTables)
