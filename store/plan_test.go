@@ -93,6 +93,10 @@ func TestQueryPlans(t *testing.T) {
 		if strings.Contains(sql, "ORDER BY s.docid DESC") && strings.Contains(text, "TEMP B-TREE") {
 			t.Errorf("a search's unscored part sorts in a temp B-tree (it must walk the index in docid order and stop at the LIMIT):\n  %s\n  plan: %s", sql, text)
 		}
+		if strings.Contains(sql, "memo_search_queue") && strings.Contains(sql, "memos") && strings.HasPrefix(sql, "SELECT") &&
+			!strings.Contains(text, "SEARCH memos USING INTEGER PRIMARY KEY") {
+			t.Errorf("a read of the search queue's memos does not look each one up by id (it must not walk the memos its filters select):\n  %s\n  plan: %s", sql, text)
+		}
 		if testing.Verbose() {
 			t.Logf("%s\n    → %s", sql, text)
 		}

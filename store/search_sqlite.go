@@ -247,9 +247,12 @@ func (sqliteFTS) queued(tx *gorm.DB) (int, error) {
 	return n, err
 }
 
-// pending: the memos in the queue.
+// pending: the memos in the queue. CROSS JOIN makes the queue drive the
+// join: with "memos.id IN (SELECT …)" SQLite preferred an index on the
+// query's filters (the creator's), a scan of all their memos (7 ms for
+// 100,000).
 func (sqliteFTS) pending(tx *gorm.DB) *gorm.DB {
-	return tx.Table("memos").Where("memos.id IN (SELECT docid FROM memo_search_queue)")
+	return tx.Table("memo_search_queue AS q CROSS JOIN memos ON memos.id = q.docid")
 }
 
 var sqliteIndexInserts sync.Map // int → string
