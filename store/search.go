@@ -282,7 +282,9 @@ func fullTextFor(tx *gorm.DB) fullTextIndex { return dialectOf(tx).fullText() } 
 // scored (usually few: memos rarely repeat a word), and the others, which
 // the index walks newest first and stops after a page. The result is
 // exactly the full ranking's. A query with a lone CJK character (a prefix
-// term) scores every match.
+// term) scores every match. The memos the index's FTS part does not hold
+// yet (SQLite's queue) are matched and scored in Go and merged in
+// (search_pending.go).
 func (db *DB) SearchMemos(ctx context.Context, q MemoQuery, s SearchQuery, after *SearchCursor) ([]SearchHit, error) {
 	units := searchUnits(s)
 	if len(units) == 0 {

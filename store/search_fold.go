@@ -9,12 +9,11 @@ import (
 // Folding SQLite's search queue into FTS (see sqliteSearchSchema). The
 // writer folds in a transaction of its own, between commit groups: once
 // searchFoldBatch writes have committed since the last fold, before it
-// begins the next group — while the syncer syncs the previous one, so the
-// fold mostly fills time the writer would spend waiting (a group is
-// committed only once the syncer is free, runTx) — and once it has had
-// memos queued and no write for searchFoldIdle. In batches of hundreds
-// FTS costs a third of what it costs per memo in commit groups of a
-// handful (docs/benchmarks.md), and the writer bounds write throughput.
+// begins the next group (so the fold overlaps the sync of the previous
+// one, though it holds up the next group), and once it has had memos
+// queued and no write for searchFoldIdle. In batches of hundreds FTS
+// costs a third of what it costs per memo in commit groups of a handful,
+// and the writer bounds write throughput (docs/benchmarks.md).
 //
 // A fold is not a write anyone waits for: it is neither synced nor
 // counted as a commit. It needs no sync of its own: the fold is atomic,
@@ -35,8 +34,8 @@ const searchFoldIdle = 20 * time.Millisecond
 // writer's connection; only the writer goroutine calls it.
 func (db *DB) foldSearch() {
 	db.writesSinceFold = 0
-	if !db.searchQueue {
-		return
+	if !db.searchQueue || db.haltErr() != nil {
+		return // halted: nothing more is written (Open folds the queue)
 	}
 	moved, err := db.foldTx()
 	if err != nil {
