@@ -62,6 +62,7 @@ var migrations = []migration{
 		return fullTextFor(tx).create(tx.Statement.Context, tx, slog.Default())
 	}},
 	{12, "search index: memos written by other programs (PostgreSQL)", migrateOutsideWrites},
+	{13, "search index: the queue is part of the index (SQLite)", migrateSearchPendingView}, // search_sqlite.go
 }
 
 // memoGroupRowV1 is memo_groups as migration 1 created it.

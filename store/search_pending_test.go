@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/memoria-app/memoria/store/internal/testdb"
 )
 
@@ -207,6 +209,21 @@ func TestFoldFailureKeepsMemosFound(t *testing.T) {
 	}
 	if f, _ := db.SearchFolds(); f != folds || queuedMemos(t, db) != 20 {
 		t.Fatalf("folds %d → %d, queued %d: a held fold went through", folds, f, queuedMemos(t, db))
+	}
+	// With memos queued the database is consistent as it stands: FTS's
+	// own check, and SQLite's (which runs it on every FTS table, and which
+	// a backup runs on its snapshot).
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		return tx.Exec("INSERT INTO memo_search(memo_search) VALUES ('integrity-check')").Error
+	})
+	if err != nil {
+		t.Fatalf("FTS integrity-check with memos queued: %v", err)
+	}
+	for _, pragma := range []string{"PRAGMA quick_check", "PRAGMA integrity_check"} {
+		var res string
+		if err := db.r(ctx).Raw(pragma).Scan(&res).Error; err != nil || res != "ok" {
+			t.Fatalf("%s with memos queued: %q, %v", pragma, res, err)
+		}
 	}
 	release()
 	m := Memo{CreatorID: u.ID, Content: "grebe again", Visibility: VisibilityPrivate, Source: SourceAPI}

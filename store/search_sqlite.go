@@ -129,6 +129,33 @@ END`,
 END`,
 }
 
+// sqliteSearchPendingView is migration 13's content view: memos in the
+// queue are left out, so that FTS's content is exactly what FTS indexes
+// and its integrity check (the store's, and the one PRAGMA integrity_check
+// and quick_check run on every FTS table) holds while memos wait in the
+// queue. What FTS reads through the view — the old text of a memo being
+// updated or deleted, a rebuild — is only ever asked of memos not queued.
+var sqliteSearchPendingView = []string{
+	`DROP VIEW memo_search_source`,
+	`CREATE VIEW memo_search_source AS
+  SELECT id AS rowid, memoria_search_body(content) AS body, memoria_search_repeats(content) AS repeats FROM memos
+  WHERE NOT EXISTS (SELECT 1 FROM memo_search_queue q WHERE q.docid = memos.id)`,
+}
+
+// migrateSearchPendingView is migration 13 (SQLite only; PostgreSQL's
+// index has no queue).
+func migrateSearchPendingView(tx *gorm.DB) error {
+	if tx.Dialector.Name() == postgresName {
+		return nil
+	}
+	for _, stmt := range sqliteSearchPendingView {
+		if err := tx.Exec(stmt).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // sqliteSearchOldObjects are what migrations 3 and 7 made, dropped by
 // migration 11 before it creates the index anew (it indexes every memo,
 // so the queue's are not lost).
