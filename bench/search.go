@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -208,9 +209,13 @@ func (b *bench) searchLatency(template, tok string, n int) error {
 // index is measured this many times each, alternating, for at least this
 // many calls each time: in runs of -creates (5,000, about a second) the
 // rate without the index varied by 10 % from one run to the next, more
-// than the difference being measured.
+// than the difference being measured. The verdict is on the median of the
+// rounds' ratios: one round in which the host stalled the run without the
+// index (4,124/s against 5,900) gave a ratio of 122 %, and the ratio of
+// the means, 92.5 %, "met" the target for code whose other rounds gave
+// 80 and 84 %.
 const (
-	searchCreateRounds = 3
+	searchCreateRounds = 5
 	searchCreates      = 20000
 )
 
@@ -268,8 +273,14 @@ func (b *bench) searchCreateCost(template, tok string) error {
 	name := fmt.Sprintf("(mean of %d, %d calls each)", searchCreateRounds, creates)
 	b.add(result{group: "search CreateMemo gRPC c=16", name: "with the index " + name, value: with, unit: "memos/s"})
 	b.add(result{group: "search CreateMemo gRPC c=16", name: "without the index " + name, value: without, unit: "memos/s"})
-	pct := 100 * with / without
-	b.add(result{group: "search CreateMemo gRPC c=16", name: "with vs without", value: pct, unit: "%", target: "≥ 90%", met: ptr(pct >= 90)})
+	ratios := make([]float64, len(rates[true]))
+	for i := range ratios {
+		ratios[i] = 100 * rates[true][i] / rates[false][i]
+	}
+	slices.Sort(ratios)
+	median := ratios[len(ratios)/2]
+	b.add(result{group: "search CreateMemo gRPC c=16", name: "with vs without (the means)", value: 100 * with / without, unit: "%"})
+	b.add(result{group: "search CreateMemo gRPC c=16", name: "with vs without (median of the rounds)", value: median, unit: "%", target: "≥ 90%", met: ptr(median >= 90)})
 	return nil
 }
 

@@ -20,7 +20,8 @@ import (
 // a crash that loses it leaves the memos queued (Open folds them), and
 // the next group's sync covers it (the log is synced as a whole). A
 // failed fold is rolled back and logged, and the memos stay queued —
-// still found, matched in Go (search_pending.go) — until a later fold.
+// still found, matched in Go (search_pending.go) — until a later fold:
+// the next batch's, or the writer's retry when no write comes.
 
 // searchFoldBatch is how many writes commit between two folds under
 // sustained writes.
@@ -30,18 +31,33 @@ const searchFoldBatch = 512
 // queued, before it folds them.
 const searchFoldIdle = 20 * time.Millisecond
 
+// searchFoldRetryMax bounds the wait before the writer tries a failed
+// fold again when no write comes (the wait doubles from searchFoldIdle
+// with each failure); searchFoldLogEvery spaces out the warnings of a
+// fold that keeps failing.
+const (
+	searchFoldRetryMax = 5 * time.Second
+	searchFoldLogEvery = 30 * time.Second
+)
+
 // foldSearch folds the queue into FTS in a transaction of its own on the
 // writer's connection; only the writer goroutine calls it.
 func (db *DB) foldSearch() {
 	db.writesSinceFold = 0
 	if !db.searchQueue || db.haltErr() != nil {
+		db.foldRetry = 0
 		return // halted: nothing more is written (Open folds the queue)
 	}
 	moved, err := db.foldTx()
 	if err != nil {
-		slog.Warn("search index: folding the queue failed; its memos stay queued and are still found", "err", err)
+		db.foldRetry = min(max(2*db.foldRetry, searchFoldIdle), searchFoldRetryMax)
+		if time.Since(db.foldLogged) >= searchFoldLogEvery {
+			db.foldLogged = time.Now()
+			slog.Warn("search index: folding the queue failed; its memos stay queued and are still found, and it is retried", "err", err)
+		}
 		return
 	}
+	db.foldRetry = 0
 	db.searchBodies.folded()
 	db.folds.Add(1)
 	db.foldedMemos.Add(uint64(moved))

@@ -55,6 +55,8 @@ type DB struct {
 	searchBodies *searchBodies // index tokens prepared by callers (search_prepare.go)
 
 	writesSinceFold int           // the SQLite writer's, since its last fold (search_fold.go)
+	foldRetry       time.Duration // the writer's wait before retrying a failed fold; 0 after a fold that worked
+	foldLogged      time.Time     // when the writer last logged a failed fold
 	folds           atomic.Uint64 // folds of the search queue done
 	foldedMemos     atomic.Uint64 // memos those folds moved into FTS
 }

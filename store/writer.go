@@ -131,24 +131,30 @@ func (db *DB) writer() {
 
 // nextGroup waits for the write that starts the next group, folding the
 // search queue (search_fold.go) when enough writes committed since the
-// last fold, or when memos are queued and none comes for a moment; false
-// once the queue of writes is closed.
+// last fold, or when memos are queued and none comes for a moment, or
+// again after a failed fold (backing off); false once the queue of
+// writes is closed.
 func (db *DB) nextGroup(idle *time.Timer) (*writeReq, bool) {
 	if db.writesSinceFold >= searchFoldBatch {
 		db.foldSearch()
 	}
-	if db.writesSinceFold == 0 {
-		req, ok := <-db.writes
-		return req, ok
-	}
-	idle.Reset(searchFoldIdle)
-	select {
-	case req, ok := <-db.writes:
-		return req, ok
-	case <-idle.C:
-		db.foldSearch()
-		req, ok := <-db.writes
-		return req, ok
+	for {
+		wait := searchFoldIdle
+		if db.writesSinceFold == 0 {
+			if db.foldRetry == 0 {
+				req, ok := <-db.writes
+				return req, ok
+			}
+			wait = db.foldRetry
+		}
+		idle.Reset(wait)
+		select {
+		case req, ok := <-db.writes:
+			idle.Stop()
+			return req, ok
+		case <-idle.C:
+			db.foldSearch()
+		}
 	}
 }
 
