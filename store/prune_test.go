@@ -22,10 +22,7 @@ func TestPruneIngested(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	u := User{Username: "u", PasswordHash: "x", Role: RoleUser}
-	if err := db.CreateUser(ctx, &u, nil); err != nil {
-		t.Fatal(err)
-	}
+	u := testUser(t, db, "u")
 	memo := func() *Memo {
 		return &Memo{CreatorID: u.ID, Content: "m", Visibility: VisibilityPrivate, Source: SourceTelegram}
 	}

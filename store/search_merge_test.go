@@ -16,10 +16,7 @@ func TestSearchIndexMergesWhenIdle(t *testing.T) {
 	testdb.SQLiteOnly(t, "merges FTS4's segments")
 	ctx := context.Background()
 	db := openSearchTestDB(t)
-	u := User{Username: "u", PasswordHash: "x", Role: RoleUser}
-	if err := db.CreateUser(ctx, &u, nil); err != nil {
-		t.Fatal(err)
-	}
+	u := testUser(t, db, "u")
 	for i := 0; i < 60; i++ {
 		m := Memo{CreatorID: u.ID, Content: fmt.Sprintf("heron note %d", i), Visibility: VisibilityPrivate, Source: SourceAPI}
 		if err := db.CreateMemo(ctx, &m, nil); err != nil {

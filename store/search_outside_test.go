@@ -24,10 +24,7 @@ func TestMemosWrittenByOtherProgramsAreIndexedAtOpenPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := User{Username: "u", PasswordHash: "x", Role: RoleUser}
-	if err := db.CreateUser(ctx, &u, nil); err != nil {
-		t.Fatal(err)
-	}
+	u := testUser(t, db, "u")
 	edited := Memo{CreatorID: u.ID, Content: "before the script", Visibility: VisibilityPrivate, Source: SourceAPI}
 	if err := db.CreateMemo(ctx, &edited, nil); err != nil {
 		t.Fatal(err)

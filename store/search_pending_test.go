@@ -73,11 +73,7 @@ func TestPendingMemosRankAsFolded(t *testing.T) {
 	db := openSearchTestDB(t)
 	var users []int64
 	for _, name := range []string{"ann", "bob"} {
-		u := User{Username: name, PasswordHash: "x", Role: RoleUser}
-		if err := db.CreateUser(ctx, &u, nil); err != nil {
-			t.Fatal(err)
-		}
-		users = append(users, u.ID)
+		users = append(users, testUser(t, db, name).ID)
 	}
 	vocab := []string{"otter", "river", "stone", "otter otter", "otter river", "量子纠缠", "量子", "子", "café", "Ÿes", "the", "the"}
 	r := rand.New(rand.NewPCG(3, 4))
@@ -192,10 +188,7 @@ func TestFoldFailureKeepsMemosFound(t *testing.T) {
 	testdb.SQLiteOnly(t, "PostgreSQL has no queue to fold")
 	ctx := context.Background()
 	db := openSearchTestDB(t)
-	u := User{Username: "u", PasswordHash: "x", Role: RoleUser}
-	if err := db.CreateUser(ctx, &u, nil); err != nil {
-		t.Fatal(err)
-	}
+	u := testUser(t, db, "u")
 	release := holdFolds(db)
 	folds, _ := db.SearchFolds()
 	for i := range 20 {
@@ -249,10 +242,7 @@ func TestWriterFoldsInBatchesUnderLoad(t *testing.T) {
 	testdb.SQLiteOnly(t, "PostgreSQL has no queue to fold")
 	ctx := context.Background()
 	db := openSearchTestDB(t)
-	u := User{Username: "u", PasswordHash: "x", Role: RoleUser}
-	if err := db.CreateUser(ctx, &u, nil); err != nil {
-		t.Fatal(err)
-	}
+	u := testUser(t, db, "u")
 	const n = 3 * searchFoldBatch
 	folds0, _ := db.SearchFolds()
 	var next atomic.Int64

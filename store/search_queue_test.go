@@ -18,6 +18,16 @@ func openSearchTestDB(t *testing.T) *DB {
 	return openTestDB(t, Options{}) // SQLite or PostgreSQL (MEMORIA_TEST_DB)
 }
 
+// testUser creates a user named name on db.
+func testUser(tb testing.TB, db *DB, name string) User {
+	tb.Helper()
+	u := User{Username: name, PasswordHash: "x", Role: RoleUser}
+	if err := db.CreateUser(context.Background(), &u, nil); err != nil {
+		tb.Fatal(err)
+	}
+	return u
+}
+
 func searchCount(t *testing.T, db *DB, word string) int {
 	t.Helper()
 	hits, err := db.SearchMemos(context.Background(), MemoQuery{}, SearchQuery{Terms: []SearchTerm{{Text: word}}}, nil)
@@ -166,10 +176,7 @@ func TestEveryContentWriteKeepsTheIndex(t *testing.T) {
 func TestPreparedTokensAreOnlyAShortcut(t *testing.T) {
 	ctx := context.Background()
 	db := openSearchTestDB(t)
-	u := User{Username: "u", PasswordHash: "x", Role: RoleUser}
-	if err := db.CreateUser(ctx, &u, nil); err != nil {
-		t.Fatal(err)
-	}
+	u := testUser(t, db, "u")
 	release := db.prepareSearch("shared words 量子纠缠")
 	for i := range 3 {
 		err := db.tx(ctx, func(tx *gorm.DB) error {
@@ -206,10 +213,7 @@ func TestMemosWrittenOutsideTheStoreAreIndexedAtOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := User{Username: "u", PasswordHash: "x", Role: RoleUser}
-	if err := db.CreateUser(ctx, &u, nil); err != nil {
-		t.Fatal(err)
-	}
+	u := testUser(t, db, "u")
 	raw, err := sql.Open("sqlite3", filepath.Join(dir, "memoria.db"))
 	if err != nil {
 		t.Fatal(err)

@@ -21,11 +21,7 @@ func TestSplitSearchEqualsFullRanking(t *testing.T) {
 	db := openSearchTestDB(t)
 	var users []int64
 	for _, name := range []string{"ann", "bob"} {
-		u := User{Username: name, PasswordHash: "x", Role: RoleUser}
-		if err := db.CreateUser(ctx, &u, nil); err != nil {
-			t.Fatal(err)
-		}
-		users = append(users, u.ID)
+		users = append(users, testUser(t, db, name).ID)
 	}
 	vocab := []string{"otter", "river", "stone", "otter river", "量子纠缠", "café", "the", "the"}
 	r := rand.New(rand.NewPCG(1, 2))
