@@ -224,6 +224,12 @@ func TestLeaderPostgresTakeover(t *testing.T) {
 	if b.running() {
 		t.Fatal("both processes run the bot")
 	}
+	// b must have found the lock held before a's session ends: a standby
+	// whose first try comes after that finds the lock free, takes it
+	// without the handover wait and may meet a's last poll once (the
+	// case store.PostgresElector documents; CI hit it when b's start was
+	// slow and the kill came first).
+	waitFor(t, 10*time.Second, "b to find the lock held", func() bool { return standbyTried(t, url, app) })
 	start := time.Now()
 	terminateLease(t, url, app)
 	waitFor(t, 2*time.Second, "a to stop", func() bool { return !a.running() })
@@ -256,6 +262,25 @@ func terminateLease(t *testing.T, url, app string) {
 	if n != 1 {
 		t.Fatalf("%d lease holders terminated, want 1", n)
 	}
+}
+
+// standbyTried reports whether a session named app that holds no
+// advisory lock has asked for one (a standby that found the lock held).
+func standbyTried(t *testing.T, url, app string) bool {
+	t.Helper()
+	ctx := ctxT(t, 5*time.Second)
+	c, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	var n int
+	if err := c.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity a
+		WHERE a.application_name = $1 AND a.query LIKE '%pg_try_advisory_lock%' AND NOT EXISTS
+		(SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'advisory' AND l.granted)`, app).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n > 0
 }
 
 func ctxT(t *testing.T, d time.Duration) context.Context {
