@@ -247,19 +247,7 @@ func TestLeaderPostgresTakeover(t *testing.T) {
 // named app (the holder's: the standby's session holds none).
 func terminateLease(t *testing.T, url, app string) {
 	t.Helper()
-	ctx := ctxT(t, 5*time.Second)
-	c, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
-	var n int
-	if err := c.QueryRow(ctx, `SELECT count(pg_terminate_backend(a.pid)) FROM pg_stat_activity a
-		WHERE a.application_name = $1 AND EXISTS
-		(SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'advisory' AND l.granted)`, app).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	if n != 1 {
+	if n := countLeaseSessions(t, url, app, "count(pg_terminate_backend(a.pid))", "EXISTS"); n != 1 {
 		t.Fatalf("%d lease holders terminated, want 1", n)
 	}
 }
@@ -268,6 +256,14 @@ func terminateLease(t *testing.T, url, app string) {
 // advisory lock has asked for one (a standby that found the lock held).
 func standbyTried(t *testing.T, url, app string) bool {
 	t.Helper()
+	return countLeaseSessions(t, url, app, "count(*)", "a.query LIKE '%pg_try_advisory_lock%' AND NOT EXISTS") > 0
+}
+
+// countLeaseSessions evaluates count (an aggregate over pg_stat_activity
+// a) for the sessions named app for which cond, followed by the subquery
+// "a holds a granted advisory lock", is true.
+func countLeaseSessions(t *testing.T, url, app, count, cond string) int {
+	t.Helper()
 	ctx := ctxT(t, 5*time.Second)
 	c, err := pgx.Connect(ctx, url)
 	if err != nil {
@@ -275,12 +271,11 @@ func standbyTried(t *testing.T, url, app string) bool {
 	}
 	defer c.Close(ctx)
 	var n int
-	if err := c.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity a
-		WHERE a.application_name = $1 AND a.query LIKE '%pg_try_advisory_lock%' AND NOT EXISTS
+	if err := c.QueryRow(ctx, `SELECT `+count+` FROM pg_stat_activity a WHERE a.application_name = $1 AND `+cond+`
 		(SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'advisory' AND l.granted)`, app).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	return n > 0
+	return n
 }
 
 func ctxT(t *testing.T, d time.Duration) context.Context {
