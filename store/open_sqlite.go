@@ -15,6 +15,7 @@ import (
 // openSQLite opens (creating if needed) the SQLite database memoria.db in
 // dir, runs pending migrations and starts the writer and the syncer.
 func openSQLite(ctx context.Context, dir string, opts Options) (*DB, error) {
+	tuneMalloc() // malloc_linux.go
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}

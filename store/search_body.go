@@ -187,6 +187,12 @@ func searchDocument(content string) searchDoc {
 // writes them) that occur more than once, each once with repeatMark, in
 // sorted order. A memo has a few dozen tokens and few repeats, so it finds
 // them with a hash set and sorts only them rather than every token.
+//
+// The set comes from a pool, not from an array on the stack: the store
+// prepares tokens in the caller's goroutine (search_prepare.go), and for a
+// CreateMemo that is a fresh HTTP/2 handler goroutine already deep in its
+// first stack. A 3 KiB array there made Go grow and copy that stack once
+// more per call, which cost more CPU than FTS's own insert (docs/benchmarks.md).
 func searchRepeats(body string) string {
 	n := strings.Count(body, " ") + 1 // at least the number of tokens
 	if n < 2 {
@@ -196,16 +202,15 @@ func searchRepeats(body string) string {
 	for size < 2*n {
 		size <<= 1
 	}
-	var small [128]repeatSlot
-	var set []repeatSlot
-	if size <= len(small) {
-		set = small[:size]
-	} else {
-		set = make([]repeatSlot, size)
+	sc := repeatScratch.Get().(*repeatSets)
+	defer sc.put()
+	if cap(sc.set) < size {
+		sc.set = make([]repeatSlot, size)
 	}
+	set := sc.set[:size]
+	clear(set)
 	mask := uint32(size - 1)
-	var buf [16]string
-	reps := buf[:0]
+	reps := sc.reps[:0]
 	total := 0
 	for start := 0; start < len(body); {
 		end := strings.IndexByte(body[start:], ' ')
@@ -238,6 +243,7 @@ func searchRepeats(body string) string {
 		}
 		start = end + 1
 	}
+	sc.reps = reps // put clears it
 	if len(reps) == 0 {
 		return ""
 	}
@@ -257,4 +263,27 @@ func searchRepeats(body string) string {
 type repeatSlot struct {
 	start, end int
 	listed     bool
+}
+
+// repeatSets is searchRepeats' scratch: its hash set and the repeats
+// found.
+type repeatSets struct {
+	set  []repeatSlot
+	reps []string
+}
+
+// maxRepeatSlots bounds the sets kept for reuse (a memo of a few thousand
+// tokens), so that one huge memo does not pin its set.
+const maxRepeatSlots = 8192
+
+var repeatScratch = sync.Pool{New: func() any { return &repeatSets{set: make([]repeatSlot, 128), reps: make([]string, 0, 16)} }}
+
+// put returns sc to the pool, holding no reference to the body it saw.
+func (sc *repeatSets) put() {
+	if cap(sc.set) > maxRepeatSlots {
+		return
+	}
+	clear(sc.reps)
+	sc.reps = sc.reps[:0]
+	repeatScratch.Put(sc)
 }

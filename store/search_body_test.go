@@ -288,3 +288,36 @@ func BenchmarkSearchDocument(b *testing.B) {
 		searchDocument(texts[i%len(texts)])
 	}
 }
+
+// BenchmarkSearchDocumentInFreshGoroutine runs searchDocument where the
+// store runs it for a CreateMemo: in a new goroutine (an HTTP/2 handler's)
+// whose stack is already most of its first 8 KiB deep. A large frame there
+// costs a stack copy per call, which BenchmarkSearchDocument cannot see.
+func BenchmarkSearchDocumentInFreshGoroutine(b *testing.B) {
+	texts := searchDocumentTexts()
+	b.ReportAllocs()
+	done := make(chan struct{})
+	for i := 0; i < b.N; i++ {
+		go func() {
+			deepThen(24, func() { searchDocument(texts[i%len(texts)]) })
+			done <- struct{}{}
+		}()
+		<-done
+	}
+}
+
+// deepThen calls fn under depth frames of about 200 bytes each.
+//
+//go:noinline
+func deepThen(depth int, fn func()) {
+	var pad [24]uint64
+	if depth > 0 {
+		pad[depth%len(pad)] = uint64(depth)
+		deepThen(depth-1, fn)
+		if pad[0] == 1<<63 {
+			fn() // never: keeps pad alive
+		}
+		return
+	}
+	fn()
+}
