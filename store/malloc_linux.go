@@ -6,10 +6,10 @@ package store
 // by a thread other than the main one goes back to that thread's arena,
 // and once the free space at the arena's top exceeds M_TRIM_THRESHOLD
 // (128 KiB by default) glibc returns it with madvise(MADV_DONTNEED).
-// SQLite's FTS4 frees a few hundred KiB after every fold of the search
-// queue, so under sustained writes the arenas were trimmed and refilled
-// about once per memo written (15,099 madvise calls for 22,000 CreateMemo
-// calls, against 579 without the index), and every madvise flushes the
+// With the search index, under sustained writes, an arena's top crossed
+// that line again and again: it was trimmed and refilled about once per
+// memo written (15,099 madvise calls for 22,000 CreateMemo calls, against
+// 579 without the index; strace -f), and every madvise flushes the
 // TLB of every CPU the process runs on: an interrupt to each, and on a
 // virtual machine an exit to the hypervisor for each (docs/benchmarks.md).
 //

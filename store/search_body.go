@@ -192,7 +192,7 @@ func searchDocument(content string) searchDoc {
 // prepares tokens in the caller's goroutine (search_prepare.go), and for a
 // CreateMemo that is a fresh HTTP/2 handler goroutine already deep in its
 // first stack. A 3 KiB array there made Go grow and copy that stack once
-// more per call, which cost more CPU than FTS's own insert (docs/benchmarks.md).
+// more per call, about as much CPU as FTS4's own insert (docs/benchmarks.md).
 func searchRepeats(body string) string {
 	n := strings.Count(body, " ") + 1 // at least the number of tokens
 	if n < 2 {
