@@ -2,16 +2,16 @@
 
 package store
 
-// SQLite allocates with the C library's malloc. Under glibc, memory freed
-// by a thread other than the main one goes back to that thread's arena,
-// and once the free space at the arena's top exceeds M_TRIM_THRESHOLD
-// (128 KiB by default) glibc returns it with madvise(MADV_DONTNEED).
+// SQLite allocates with the C library's malloc. Under glibc, threads other
+// than the main one allocate from arenas of their own, and once the free
+// space at such an arena's top exceeds M_TRIM_THRESHOLD (128 KiB by
+// default) glibc returns it to the kernel with madvise(MADV_DONTNEED).
 // With the search index, under sustained writes, an arena's top crossed
 // that line again and again: it was trimmed and refilled about once per
 // memo written (15,099 madvise calls for 22,000 CreateMemo calls, against
 // 579 without the index; strace -f), and every madvise flushes the
-// TLB of every CPU the process runs on: an interrupt to each, and on a
-// virtual machine an exit to the hypervisor for each (docs/benchmarks.md).
+// TLB of every other CPU the process runs on: an interrupt to each, and
+// on a virtual machine an exit to the hypervisor for each (docs/benchmarks.md).
 //
 // tuneMalloc raises the trim threshold to 1 MiB: an arena keeps up to
 // 1 MiB free rather than 128 KiB. Setting it turns off glibc's dynamic
