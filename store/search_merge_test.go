@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/memoria-app/memoria/store/internal/testdb"
 )
 
@@ -57,5 +59,43 @@ func TestSearchIndexMergesWhenIdle(t *testing.T) {
 	more, err := db.mergeSearchStep(ctx)
 	if err != nil || more {
 		t.Fatalf("a step on a merged index: more=%v, %v", more, err)
+	}
+}
+
+// TestFoldWritesOneSegment: a fold of more memos than one statement takes
+// writes one FTS segment per statement (FTS4 flushes its pending terms at
+// every statement after the first), not one per few dozen memos, and the
+// folded memos are found and check.
+func TestFoldWritesOneSegment(t *testing.T) {
+	testdb.SQLiteOnly(t, "counts FTS4's segments")
+	ctx := context.Background()
+	db := openSearchTestDB(t)
+	u := testUser(t, db, "u")
+	const n = foldChunk + foldChunk/2
+	// One write, so that the memos wait in the queue for one fold.
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		for i := 0; i < n; i++ {
+			m := Memo{CreatorID: u.ID, Content: fmt.Sprintf("heron note %d", i), Visibility: VisibilityPrivate, Source: SourceAPI}
+			if err := insertMemo(tx, &m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CheckSearchIndex(ctx); err != nil { // folds whatever the writer has not
+		t.Fatal(err)
+	}
+	var levels []int
+	if err := db.r(ctx).Raw("SELECT level FROM memo_search_segdir").Scan(&levels).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(levels) != 2 || levels[0] != 0 || levels[1] != 0 {
+		t.Fatalf("segments (their levels) after folding %d memos: %v, want two at level 0", n, levels)
+	}
+	if got := searchCount(t, db, "heron"); got != n {
+		t.Fatalf("found %d of %d memos", got, n)
 	}
 }

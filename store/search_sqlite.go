@@ -216,9 +216,15 @@ func (sqliteFTS) indexAll(ctx context.Context, tx *gorm.DB, log *slog.Logger) er
 // index (see sqliteSearchSchema).
 func (sqliteFTS) flush(*gorm.DB, func(string) searchDoc) error { return nil }
 
-// fold moves every queued memo into FTS with as few INSERT statements as
-// possible and no savepoint between them, so FTS writes one segment for
-// them all, and returns how many it moved.
+// fold moves every queued memo into FTS and returns how many it moved.
+//
+// It inserts them with one statement per foldChunk memos: an INSERT of
+// several rows opens a statement savepoint, and FTS4 writes its pending
+// terms out as a segment at every savepoint, so each such statement after
+// the first in a transaction ends a segment. A fold in statements of 64
+// rows made eight segments of 64 memos where one of 512 would do, and
+// eight times the segments meant more and deeper merges
+// (TestFoldWritesOneSegment).
 func (sqliteFTS) fold(tx *gorm.DB, document func(content string) searchDoc) (int, error) {
 	ctx := context.Background()
 	pool := tx.Statement.ConnPool
@@ -244,20 +250,21 @@ func (sqliteFTS) fold(tx *gorm.DB, document func(content string) searchDoc) (int
 		return 0, err
 	}
 	moved := len(args) / 3
-	if moved == 0 {
-		return 0, nil
-	}
-	// Statements of power-of-two sizes: a handful of distinct prepared
-	// statements serve every batch size.
-	for n := moved; n > 0; {
-		k := 1
-		for k*2 <= n && k < 64 {
-			k *= 2
+	for len(args) > 0 {
+		n := min(len(args)/3, foldChunk)
+		stmt, slots := sqliteIndexInsert(n)
+		chunk := args[:3*n]
+		if slots > n {
+			// The statement's other rows are NULL and skipped.
+			chunk = append(chunk[:3*n:3*n], make([]any, 3*(slots-n))...)
 		}
-		if _, err := pool.ExecContext(ctx, sqliteIndexInsert(k), args[:3*k]...); err != nil {
+		if _, err := pool.ExecContext(ctx, stmt, chunk...); err != nil {
 			return 0, err
 		}
-		args, n = args[3*k:], n-k
+		args = args[3*n:]
+	}
+	if moved == 0 {
+		return 0, nil
 	}
 	// A queue row whose memo is gone cannot exist (the delete trigger
 	// drops it), so the join read them all.
@@ -266,6 +273,10 @@ func (sqliteFTS) fold(tx *gorm.DB, document func(content string) searchDoc) (int
 	}
 	return moved, nil
 }
+
+// foldChunk is the most memos one fold statement inserts: a fold under
+// sustained writes moves searchFoldBatch and a commit group or so.
+const foldChunk = 2 * searchFoldBatch
 
 // queued counts the memos waiting in the queue.
 func (sqliteFTS) queued(tx *gorm.DB) (int, error) {
@@ -282,16 +293,24 @@ func (sqliteFTS) pending(tx *gorm.DB) *gorm.DB {
 	return tx.Table("memo_search_queue AS q CROSS JOIN memos ON memos.id = q.docid")
 }
 
-var sqliteIndexInserts sync.Map // int → string
+var sqliteIndexInserts sync.Map // slots → string
 
-// sqliteIndexInsert is the INSERT of n rows into memo_search.
-func sqliteIndexInsert(n int) string {
-	if s, ok := sqliteIndexInserts.Load(n); ok {
-		return s.(string)
+// sqliteIndexInsert is the INSERT of n rows (at most foldChunk) into
+// memo_search, and its number of row slots: a power of two (at least 8)
+// so that a handful of prepared statements serve every size, the slots
+// beyond n bound to NULL and skipped.
+func sqliteIndexInsert(n int) (string, int) {
+	slots := 8
+	for slots < n {
+		slots *= 2
 	}
-	s := "INSERT INTO memo_search(docid, body, repeats) VALUES " + strings.TrimSuffix(strings.Repeat("(?, ?, ?),", n), ",")
-	sqliteIndexInserts.Store(n, s)
-	return s
+	if s, ok := sqliteIndexInserts.Load(slots); ok {
+		return s.(string), slots
+	}
+	s := "INSERT INTO memo_search(docid, body, repeats) SELECT column1, column2, column3 FROM (VALUES " +
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?),", slots), ",") + ") WHERE column1 IS NOT NULL"
+	sqliteIndexInserts.Store(slots, s)
+	return s, slots
 }
 
 func (sqliteFTS) match(tx *gorm.DB, units []searchUnit, repeated bool) *gorm.DB {
