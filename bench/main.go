@@ -35,6 +35,10 @@ type config struct {
 	only     string
 	// searchMemos is the size of the search phases' corpus (bench/search.go).
 	searchMemos int
+	// searchTemplate keeps the search corpus's data directory for later
+	// runs; searchCreatesOnly skips the search phases but CreateMemo's.
+	searchTemplate    string
+	searchCreatesOnly bool
 	// The database phases (bench/postgres.go): the PostgreSQL server, the
 	// size of their search corpus, the queued Telegram texts and the
 	// number of failovers.
@@ -53,6 +57,8 @@ func main() {
 	flag.DurationVar(&cfg.warmup, "warmup", 500*time.Millisecond, "unmeasured load before each phase")
 	flag.IntVar(&cfg.coldRuns, "cold", 5, "cold starts to time (the median is reported)")
 	flag.IntVar(&cfg.searchMemos, "search-memos", 100000, "memos of mixed-language text for the search phases")
+	flag.StringVar(&cfg.searchTemplate, "search-template", "", "keep the search corpus in this directory and reuse it when it is there (comparing binaries of one schema)")
+	flag.BoolVar(&cfg.searchCreatesOnly, "search-creates-only", false, "of the search phases, run only CreateMemo with and without the index")
 	flag.StringVar(&cfg.pg, "pg", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", `PostgreSQL for the "PostgreSQL:" phases (each makes a schema of its own and drops it)`)
 	flag.IntVar(&cfg.dbSearch, "db-search-memos", 30000, `memos of mixed-language text for the "PostgreSQL:" and "SQLite:" search phases`)
 	flag.IntVar(&cfg.dbUpdates, "db-updates", 5000, `queued Telegram texts for the "PostgreSQL:" and "SQLite:" ingestion phases`)

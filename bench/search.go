@@ -86,17 +86,47 @@ func searchContent(i int) string {
 }
 
 func (b *bench) searchPhases() error {
-	n := b.cfg.searchMemos
-	dir := filepath.Join(b.tmp, "search-template")
-	s, _, err := b.start(dir)
+	dir, tok, err := b.searchTemplate()
 	if err != nil {
 		return err
 	}
+	if !b.cfg.searchCreatesOnly {
+		if err := b.indexSize(dir); err != nil {
+			return err
+		}
+		if err := b.searchLatency(dir, tok, b.cfg.searchMemos); err != nil {
+			return err
+		}
+	}
+	return b.searchCreateCost(dir, tok)
+}
+
+// searchTemplate returns the data directory holding the search corpus
+// and its user's token: the one -search-template names if it holds one,
+// else loaded now (into -search-template's directory if given).
+func (b *bench) searchTemplate() (dir, tok string, err error) {
+	n := b.cfg.searchMemos
+	dir = filepath.Join(b.tmp, "search-template")
+	if b.cfg.searchTemplate != "" {
+		dir = b.cfg.searchTemplate
+		saved, err := os.ReadFile(filepath.Join(dir, "bench-token"))
+		if err == nil {
+			fmt.Printf("search: reusing the corpus in %s\n", dir)
+			return dir, strings.TrimSpace(string(saved)), nil
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			return "", "", err
+		}
+	}
+	s, _, err := b.start(dir)
+	if err != nil {
+		return "", "", err
+	}
 	ctx := context.Background()
-	tok, err := b.signUpOn(s)
+	tok, err = b.signUpOn(s)
 	if err != nil {
 		s.stop()
-		return err
+		return "", "", err
 	}
 	fmt.Printf("search: loading %d memos of mixed text through the API (gRPC, 16 callers) ...\n", n)
 	grpc := protocols()[1]
@@ -107,19 +137,19 @@ func (b *bench) searchPhases() error {
 		return err
 	}); errs > 0 {
 		s.stop()
-		return fmt.Errorf("%d loading calls failed", errs)
+		return "", "", fmt.Errorf("%d loading calls failed", errs)
 	}
 	fmt.Printf("  loaded in %v\n", time.Since(t0).Round(time.Millisecond))
 	if err := s.stop(); err != nil {
-		return err
+		return "", "", err
 	}
-	if err := b.indexSize(dir); err != nil {
-		return err
+	if b.cfg.searchTemplate != "" {
+		// Written last: a directory without it is loaded again.
+		if err := os.WriteFile(filepath.Join(dir, "bench-token"), []byte(tok), 0o600); err != nil {
+			return "", "", err
+		}
 	}
-	if err := b.searchLatency(dir, tok, n); err != nil {
-		return err
-	}
-	return b.searchCreateCost(dir, tok)
+	return dir, tok, nil
 }
 
 func (b *bench) signUpOn(s *server) (string, error) {

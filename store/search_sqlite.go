@@ -225,7 +225,11 @@ func (sqliteFTS) flush(*gorm.DB, func(string) searchDoc) error { return nil }
 // rows made eight segments of 64 memos where one of 512 would do, and
 // eight times the segments meant more and deeper merges
 // (TestFoldWritesOneSegment).
-func (sqliteFTS) fold(tx *gorm.DB, document func(content string) searchDoc) (int, error) {
+//
+// document gives a content's index document; content is only valid
+// during the call (the rows' own buffer: most contents are found among
+// the prepared ones, so copying each out of SQLite would be waste).
+func (sqliteFTS) fold(tx *gorm.DB, document func(content []byte) searchDoc) (int, error) {
 	ctx := context.Background()
 	pool := tx.Statement.ConnPool
 	rows, err := pool.QueryContext(ctx, "SELECT q.docid, m.content FROM memo_search_queue q CROSS JOIN memos m ON m.id = q.docid")
@@ -235,7 +239,7 @@ func (sqliteFTS) fold(tx *gorm.DB, document func(content string) searchDoc) (int
 	var args []any
 	for rows.Next() {
 		var id int64
-		var content string
+		var content sql.RawBytes
 		if err := rows.Scan(&id, &content); err != nil {
 			rows.Close()
 			return 0, err
@@ -296,13 +300,13 @@ func (sqliteFTS) pending(tx *gorm.DB) *gorm.DB {
 var sqliteIndexInserts sync.Map // slots → string
 
 // sqliteIndexInsert is the INSERT of n rows (at most foldChunk) into
-// memo_search, and its number of row slots: a power of two (at least 8)
-// so that a handful of prepared statements serve every size, the slots
-// beyond n bound to NULL and skipped.
+// memo_search, and its number of row slots: 8, or n rounded up to a
+// multiple of 64, so that a few prepared statements serve every size; the
+// slots beyond n are bound to NULL and skipped.
 func sqliteIndexInsert(n int) (string, int) {
 	slots := 8
-	for slots < n {
-		slots *= 2
+	if n > slots {
+		slots = (n + 63) / 64 * 64
 	}
 	if s, ok := sqliteIndexInserts.Load(slots); ok {
 		return s.(string), slots
@@ -346,7 +350,7 @@ func (sqliteFTS) matchOnce(tx *gorm.DB, units []searchUnit) *gorm.DB {
 // them with FTS: a memo in neither FTS nor the queue, or in both, fails
 // it.
 func (f sqliteFTS) check(tx *gorm.DB) error {
-	if _, err := f.fold(tx, searchDocument); err != nil {
+	if _, err := f.fold(tx, searchDocumentOf); err != nil {
 		return fmt.Errorf("fold the queue: %w", err)
 	}
 	return tx.Exec("INSERT INTO memo_search(memo_search) VALUES ('integrity-check')").Error
