@@ -254,7 +254,7 @@ func indexQueuedMemos(db *gorm.DB) error {
 		return nil
 	}
 	err := db.Transaction(func(tx *gorm.DB) error {
-		_, err := sqliteFTS{}.fold(tx, searchDocumentOf)
+		_, err := sqliteFTS{}.fold(tx, searchDocument)
 		return err
 	})
 	if err != nil {

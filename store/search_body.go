@@ -183,9 +183,6 @@ func searchDocument(content string) searchDoc {
 	return searchDoc{body: body, repeats: searchRepeats(body)}
 }
 
-// searchDocumentOf is searchDocument of content in a buffer.
-func searchDocumentOf(content []byte) searchDoc { return searchDocument(string(content)) }
-
 // searchRepeats lists the tokens of body (space-separated, as searchBody
 // writes them) that occur more than once, each once with repeatMark, in
 // sorted order. A memo has a few dozen tokens and few repeats, so it finds

@@ -67,7 +67,7 @@ func (db *DB) foldTx() (int, error) {
 	if err := execSQL(db.wconn, "BEGIN IMMEDIATE"); err != nil {
 		return 0, err
 	}
-	moved, err := sqliteFTS{}.fold(db.wconn, db.searchBodies.docOf)
+	moved, err := sqliteFTS{}.fold(db.wconn, db.searchBodies.doc)
 	if err == nil && db.hooks.fold != nil {
 		err = db.hooks.fold()
 	}

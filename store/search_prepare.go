@@ -91,22 +91,6 @@ func (c *searchBodies) doc(content string) searchDoc {
 	return searchDocument(content)
 }
 
-// docOf is doc for content in a buffer the caller keeps only for the
-// call: a prepared content is looked up without copying it.
-func (c *searchBodies) docOf(content []byte) searchDoc {
-	c.mu.Lock()
-	p := c.inFlight[string(content)]
-	d, ok := c.recent[string(content)]
-	c.mu.Unlock()
-	switch {
-	case p != nil:
-		return p.doc
-	case ok:
-		return d
-	}
-	return searchDocument(string(content))
-}
-
 // folded drops the released entries: a fold just indexed every memo
 // committed before it, and a write is released only after its commit.
 func (c *searchBodies) folded() {

@@ -225,11 +225,7 @@ func (sqliteFTS) flush(*gorm.DB, func(string) searchDoc) error { return nil }
 // rows made eight segments of 64 memos where one of 512 would do, and
 // eight times the segments meant more and deeper merges
 // (TestFoldWritesOneSegment).
-//
-// document gives a content's index document; content is only valid
-// during the call (the rows' own buffer: most contents are found among
-// the prepared ones, so copying each out of SQLite would be waste).
-func (sqliteFTS) fold(tx *gorm.DB, document func(content []byte) searchDoc) (int, error) {
+func (sqliteFTS) fold(tx *gorm.DB, document func(content string) searchDoc) (int, error) {
 	ctx := context.Background()
 	pool := tx.Statement.ConnPool
 	rows, err := pool.QueryContext(ctx, "SELECT q.docid, m.content FROM memo_search_queue q CROSS JOIN memos m ON m.id = q.docid")
@@ -239,7 +235,7 @@ func (sqliteFTS) fold(tx *gorm.DB, document func(content []byte) searchDoc) (int
 	var args []any
 	for rows.Next() {
 		var id int64
-		var content sql.RawBytes
+		var content string
 		if err := rows.Scan(&id, &content); err != nil {
 			rows.Close()
 			return 0, err
@@ -350,7 +346,7 @@ func (sqliteFTS) matchOnce(tx *gorm.DB, units []searchUnit) *gorm.DB {
 // them with FTS: a memo in neither FTS nor the queue, or in both, fails
 // it.
 func (f sqliteFTS) check(tx *gorm.DB) error {
-	if _, err := f.fold(tx, searchDocumentOf); err != nil {
+	if _, err := f.fold(tx, searchDocument); err != nil {
 		return fmt.Errorf("fold the queue: %w", err)
 	}
 	return tx.Exec("INSERT INTO memo_search(memo_search) VALUES ('integrity-check')").Error
