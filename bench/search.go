@@ -243,9 +243,13 @@ func (b *bench) searchLatency(template, tok string, n int) error {
 // rounds' ratios: one round in which the host stalled the run without the
 // index (4,124/s against 5,900) gave a ratio of 122 %, and the ratio of
 // the means, 92.5 %, "met" the target for code whose other rounds gave
-// 80 and 84 %.
+// 80 and 84 %. On a noisy host single rounds' ratios ranged from 56 to
+// 143 %, so there are ten rounds, and the report gives, beside the
+// median, the interval between the 2nd and 9th of the ten sorted ratios:
+// whatever the ratios' distribution, it holds the true median with
+// probability 97.9 % (1 - 2·11/1024).
 const (
-	searchCreateRounds = 5
+	searchCreateRounds = 10
 	searchCreates      = 20000
 )
 
@@ -309,7 +313,14 @@ func (b *bench) searchCreateCost(template, tok string) error {
 	}
 	slices.Sort(ratios)
 	median := ratios[len(ratios)/2]
+	if len(ratios)%2 == 0 {
+		median = (ratios[len(ratios)/2-1] + median) / 2
+	}
 	b.add(result{group: "search CreateMemo gRPC c=16", name: "with vs without (the means)", value: 100 * with / without, unit: "%"})
+	if len(ratios) == 10 {
+		b.add(result{group: "search CreateMemo gRPC c=16", name: "with vs without, 2nd of the rounds (the median is above it, p = 0.989)", value: ratios[1], unit: "%"})
+		b.add(result{group: "search CreateMemo gRPC c=16", name: "with vs without, 9th of the rounds (the median is below it, p = 0.989)", value: ratios[8], unit: "%"})
+	}
 	b.add(result{group: "search CreateMemo gRPC c=16", name: "with vs without (median of the rounds)", value: median, unit: "%", target: "≥ 90%", met: ptr(median >= 90)})
 	return nil
 }
