@@ -62,10 +62,10 @@ func TestSearchIndexMergesWhenIdle(t *testing.T) {
 	}
 }
 
-// TestFoldWritesOneSegment: a fold of more memos than one statement takes
-// writes one FTS segment per statement (FTS4 flushes its pending terms at
-// every statement after the first), not one per few dozen memos, and the
-// folded memos are found and check.
+// TestFoldWritesOneSegment: a fold of one and a half statements' worth of
+// memos writes two FTS segments, one per statement (FTS4 flushes its
+// pending terms at every multi-row statement after the first), not one
+// per few dozen memos, and the folded memos are found and check.
 func TestFoldWritesOneSegment(t *testing.T) {
 	testdb.SQLiteOnly(t, "counts FTS4's segments")
 	ctx := context.Background()
