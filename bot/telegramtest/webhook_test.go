@@ -159,7 +159,10 @@ func TestWebhookDeliversInOrderAndRetries(t *testing.T) {
 		}
 	}
 	ds := tg.Deliveries()
-	if len(ds) != 5 || ds[0].Status != 500 || ds[1].Err == "" || !ds[2].OK() || !ds[4].OK() {
+	switch {
+	case len(ds) != len(want), ds[0].Status != 500, !ds[len(ds)-1].OK(), !ds[len(ds)-2].OK():
+		t.Fatalf("deliveries = %+v", ds)
+	case len(ds) == 5 && ds[1].Err == "": // the slow attempt timed out
 		t.Fatalf("deliveries = %+v", ds)
 	}
 	info, err := b.GetWebhookInfo(nil)
