@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,5 +86,31 @@ func TestTelegramChatReplyAppend(t *testing.T) {
 		ghost := &telegramtest.Message{MessageID: 4242, From: &cs.from, Chat: telegramtest.PrivateChat(cs.from), Date: time.Now().Unix(), Text: "ghost"}
 		cs.bot.Reply(cs.from, ghost, "a fresh thought")
 		cs.s.waitMemos(cs.user, n+1)
+	})
+	t.Run("a reply to a merged confirmation makes a new memo and says why", func(t *testing.T) {
+		resp, err := cs.s.as(cs.user).Memos.ListMemos(ctxT(t), connect.NewRequest(&v1.ListMemosRequest{PageSize: 1000}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := len(resp.Msg.Memos)
+		// Three messages at once: their confirmations merge (the sender
+		// sends about one message a second per chat), the merged one
+		// replying to the last message.
+		cs.bot.SendText(cs.from, "first of three")
+		cs.bot.SendText(cs.from, "second of three")
+		last := cs.bot.SendText(cs.from, "third of three")
+		cs.s.waitMemos(cs.user, n+3)
+		list := cs.reply(cs.from.ID, last.Message.MessageID, "messages to Memoria")
+		u := cs.bot.Reply(cs.from, cs.bot.Message(list.Chat.ID, list.MessageID), "which one?")
+		conf := cs.reply(cs.from.ID, u.Message.MessageID, "Saved to Memoria", "lists several memos")
+		memos := cs.s.waitMemos(cs.user, n+4)
+		if memos[0].Content != "which one?" || !strings.Contains(conf.Text, memos[0].Name) {
+			t.Fatalf("newest memo %q (%s), confirmation %q", memos[0].Content, memos[0].Name, conf.Text)
+		}
+		for _, m := range memos[1:] {
+			if strings.Contains(m.Content, "which one?") {
+				t.Fatalf("the reply was added to %s: %q", m.Name, m.Content)
+			}
+		}
 	})
 }

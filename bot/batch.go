@@ -66,6 +66,9 @@ type prepared struct {
 	act      action          // what the update asks for (see classify)
 	prefs    rules.ChatPrefs // the linked sender's
 	appendTo int64           // the memo a reply adds to
+	// replyToSeveral: the message replied to a merged confirmation (of
+	// several memos), so it made a new memo; its confirmation says why.
+	replyToSeveral bool
 }
 
 // userCache resolves Telegram senders (and their chat preferences) once
@@ -384,7 +387,7 @@ func (h *batchHandler) confirm(it *prepared) {
 		h.p.sender.enqueue(outMessage{chatID: in.chatID, replyTo: in.messageID, reaction: true})
 	default:
 		cm := confirmedFrom(it.result.Memo)
-		cm.appended, cm.album = grew, in.mediaGroupID != ""
+		cm.appended, cm.album, cm.notInList = grew, in.mediaGroupID != "", it.replyToSeveral
 		h.p.sender.enqueue(outMessage{chatID: in.chatID, replyTo: in.messageID, confirm: true,
 			memos: []confirmedMemo{cm}, base: it.prefs.InstanceURL,
 			actor: &rules.Actor{User: *it.user, Source: store.SourceTelegram}})
@@ -425,7 +428,7 @@ func (h *batchHandler) prepare(ctx context.Context, cache *userCache, it *prepar
 	if it.act != actSave || in.unsupported != "" {
 		return
 	}
-	if it.appendTo, err = h.replyTarget(ctx, *u, in); err != nil {
+	if it.appendTo, it.replyToSeveral, err = h.replyTarget(ctx, *u, in); err != nil {
 		it.err = err
 		return
 	}

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -21,7 +22,14 @@ type confirmedMemo struct {
 	pinned   bool
 	appended bool // the message was added to an existing memo
 	album    bool
+	// notInList: the message replied to a confirmation of several memos,
+	// which names none to add to, so it made this new memo.
+	notInList bool
 }
+
+// replyToListNote explains a new memo made by a reply to a merged
+// confirmation, and how to add to a memo instead.
+const replyToListNote = "ℹ️ That confirmation lists several memos, so I saved your reply as a new memo. To add to one of them, reply to your own message that made it."
 
 func confirmedFrom(m store.Memo) confirmedMemo {
 	return confirmedMemo{id: m.ID, vis: m.Visibility, pinned: m.Pinned}
@@ -52,7 +60,11 @@ func confirmText(memos []confirmedMemo, base string) string {
 		case m.album:
 			head = "✅ Saved the album to Memoria: " + memoLink(base, m.id)
 		}
-		return head + "\n" + stateLine(m)
+		text := head + "\n" + stateLine(m)
+		if m.notInList {
+			text += "\n" + replyToListNote
+		}
+		return text
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "✅ Saved %d messages to Memoria:", len(memos))
@@ -65,6 +77,9 @@ func confirmText(memos []confirmedMemo, base string) string {
 		if m.appended {
 			b.WriteString(" (added to)")
 		}
+	}
+	if slices.ContainsFunc(memos, func(m confirmedMemo) bool { return m.notInList }) {
+		b.WriteString("\n" + replyToListNote)
 	}
 	return b.String()
 }

@@ -16,14 +16,17 @@ import (
 
 // replyTarget is the memo a message adds to: the one behind the message
 // it replies to, when that is the sender's own saved message or the bot's
-// confirmation of the sender's memo; 0 for a new memo.
-func (h *batchHandler) replyTarget(ctx context.Context, u store.User, in incoming) (int64, error) {
+// confirmation of the sender's memo; 0 for a new memo. several reports a
+// reply to a confirmation that lists several memos (a merged one): it
+// names no one memo to add to, so the message becomes a new memo, and its
+// confirmation says why.
+func (h *batchHandler) replyTarget(ctx context.Context, u store.User, in incoming) (id int64, several bool, err error) {
 	r := in.replyTo
 	if r == nil || r.From == nil || in.mediaGroupID != "" {
-		return 0, nil
+		return 0, false, nil
 	}
 	if r.From.Id != in.fromID && r.From.Id != h.p.botID {
-		return 0, nil
+		return 0, false, nil
 	}
 	actx := rules.WithActor(ctx, &rules.Actor{User: u, Source: store.SourceTelegram})
 	ref, err := h.p.sup.rules.TelegramMessage(actx, messageKeyOf(h.p.botID, in.chatID, r.MessageId))
@@ -33,38 +36,61 @@ func (h *batchHandler) replyTarget(ctx context.Context, u store.User, in incomin
 			// A confirmation whose link to its memo is not recorded yet
 			// (the reply came at once, while the sender was still
 			// recording it) names its one memo in its text; the rules
-			// check it is the sender's before anything is added.
-			return linkedMemo(r.Text), nil
+			// check it is the sender's before anything is added. A merged
+			// confirmation is never recorded: it names several.
+			id, n := linkedMemos(r.Text)
+			if n > 1 {
+				return 0, true, nil
+			}
+			return id, false, nil
 		}
-		return 0, nil // a message that made no memo (or someone else's): a new memo
+		return 0, false, nil // a message that made no memo (or someone else's): a new memo
 	case rules.CodeInternal:
 		if err != nil {
-			return 0, err
+			return 0, false, err
 		}
 	}
-	return ref.MemoID, nil
+	return ref.MemoID, false, nil
 }
 
 // linkedMemo is the memo id in a confirmation's text when it links
 // exactly one memo ("✅ Saved to Memoria: …/memos/42"), else 0.
 func linkedMemo(text string) int64 {
-	var id int64
+	id, n := linkedMemos(text)
+	if n != 1 {
+		return 0
+	}
+	return id
+}
+
+// linkedMemos returns how many distinct memos a confirmation's text links
+// ("…/memos/<id>"), and the id when it is one; a link without a valid id
+// makes the text name no memo (0, 0).
+func linkedMemos(text string) (id int64, n int) {
+	seen := map[int64]bool{}
 	for rest := text; ; {
 		i := strings.Index(rest, "memos/")
 		if i < 0 {
-			return id
+			break
 		}
 		rest = rest[i+len("memos/"):]
 		j := 0
 		for j < len(rest) && rest[j] >= '0' && rest[j] <= '9' {
 			j++
 		}
-		n, err := strconv.ParseInt(rest[:j], 10, 64)
-		if err != nil || n <= 0 || (id != 0 && id != n) {
-			return 0 // no number, or a second memo: not one memo's confirmation
+		v, err := strconv.ParseInt(rest[:j], 10, 64)
+		if err != nil || v <= 0 {
+			return 0, 0 // not a memo's link
 		}
-		id = n
+		if !seen[v] {
+			seen[v] = true
+			id = v
+		}
 	}
+	if len(seen) != 1 {
+		id = 0
+	}
+	return id, len(seen)
 }
 
 // applyEdit replaces the memo content that an edited message put there.
