@@ -87,37 +87,23 @@ func (postgresFTS) create(ctx context.Context, tx *gorm.DB, log *slog.Logger) er
 // indexAll indexes every memo, a chunk at a time (rows already in the
 // index are replaced).
 func (postgresFTS) indexAll(ctx context.Context, tx *gorm.DB, log *slog.Logger) error {
-	var total int64
-	if err := tx.Raw("SELECT COUNT(*) FROM memos").Scan(&total).Error; err != nil {
-		return err
-	}
-	if total == 0 {
-		return nil
-	}
-	log.InfoContext(ctx, "building the search index", "memos", total)
-	var last, done int64
-	for {
+	return backfillIndex(ctx, tx, log, func(last int64) (int64, int64, error) {
 		var rows []struct {
 			ID      int64
 			Content string
 		}
-		if err := tx.Raw("SELECT id, content FROM memos WHERE id > ? ORDER BY id LIMIT ?", last, backfillChunk).Scan(&rows).Error; err != nil {
-			return err
-		}
-		if len(rows) == 0 {
-			return nil
+		if err := tx.Raw("SELECT id, content FROM memos WHERE id > ? ORDER BY id LIMIT ?", last, backfillChunk).Scan(&rows).Error; err != nil || len(rows) == 0 {
+			return 0, 0, err
 		}
 		docs := make([]pgSearchRow, len(rows))
 		for i, r := range rows {
 			docs[i] = newPGSearchRow(r.ID, searchDocument(r.Content))
 		}
 		if err := pgWriteSearchRows(tx, docs); err != nil {
-			return err
+			return 0, 0, err
 		}
-		done += int64(len(rows))
-		last = rows[len(rows)-1].ID
-		log.InfoContext(ctx, "search index progress", "indexed", done, "of", total)
-	}
+		return int64(len(rows)), rows[len(rows)-1].ID, nil
+	})
 }
 
 // pgSearchRow is one memo_search row.

@@ -166,10 +166,6 @@ var sqliteSearchOldObjects = []string{
 	"DROP TABLE IF EXISTS memo_search_queue",
 }
 
-// backfillChunk is how many memos the migration indexes per statement
-// (and per progress line).
-const backfillChunk = 10000
-
 func (sqliteFTS) create(ctx context.Context, tx *gorm.DB, log *slog.Logger) error {
 	for _, stmt := range append(slices.Clone(sqliteSearchOldObjects), sqliteSearchSchema...) {
 		if err := tx.Exec(stmt).Error; err != nil {
@@ -181,32 +177,18 @@ func (sqliteFTS) create(ctx context.Context, tx *gorm.DB, log *slog.Logger) erro
 
 // indexAll indexes every memo, a chunk at a time, into the empty index.
 func (sqliteFTS) indexAll(ctx context.Context, tx *gorm.DB, log *slog.Logger) error {
-	var total int64
-	if err := tx.Raw("SELECT COUNT(*) FROM memos").Scan(&total).Error; err != nil {
-		return err
-	}
-	if total == 0 {
-		return nil
-	}
-	log.InfoContext(ctx, "building the search index", "memos", total)
-	var last, done int64
-	for {
+	err := backfillIndex(ctx, tx, log, func(last int64) (int64, int64, error) {
 		var hi sql.NullInt64
 		err := tx.Raw("SELECT MAX(id) FROM (SELECT id FROM memos WHERE id > ? ORDER BY id LIMIT ?)", last, backfillChunk).Scan(&hi).Error
-		if err != nil {
-			return err
-		}
-		if !hi.Valid {
-			break
+		if err != nil || !hi.Valid {
+			return 0, 0, err
 		}
 		res := tx.Exec(`INSERT INTO memo_search(docid, body, repeats)
 			SELECT rowid, body, repeats FROM memo_search_source WHERE rowid > ? AND rowid <= ?`, last, hi.Int64)
-		if res.Error != nil {
-			return res.Error
-		}
-		done += res.RowsAffected
-		last = hi.Int64
-		log.InfoContext(ctx, "search index progress", "indexed", done, "of", total)
+		return res.RowsAffected, hi.Int64, res.Error
+	})
+	if err != nil {
+		return err
 	}
 	// One segment per term after a bulk load: faster queries.
 	return tx.Exec("INSERT INTO memo_search(memo_search) VALUES ('optimize')").Error
