@@ -387,7 +387,7 @@ func (h *batchHandler) confirm(it *prepared) {
 		h.p.sender.enqueue(outMessage{chatID: in.chatID, replyTo: in.messageID, reaction: true})
 	default:
 		cm := confirmedFrom(it.result.Memo)
-		cm.appended, cm.album, cm.notInList = grew, in.mediaGroupID != "", it.replyToSeveral
+		cm.appended, cm.album, cm.replyToSeveral = grew, in.mediaGroupID != "", it.replyToSeveral
 		h.p.sender.enqueue(outMessage{chatID: in.chatID, replyTo: in.messageID, confirm: true,
 			memos: []confirmedMemo{cm}, base: it.prefs.InstanceURL,
 			actor: &rules.Actor{User: *it.user, Source: store.SourceTelegram}})

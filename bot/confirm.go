@@ -22,9 +22,9 @@ type confirmedMemo struct {
 	pinned   bool
 	appended bool // the message was added to an existing memo
 	album    bool
-	// notInList: the message replied to a confirmation of several memos,
+	// replyToSeveral: the message replied to a confirmation of several memos,
 	// which names none to add to, so it made this new memo.
-	notInList bool
+	replyToSeveral bool
 }
 
 // replyToListNote explains a new memo made by a reply to a merged
@@ -61,7 +61,7 @@ func confirmText(memos []confirmedMemo, base string) string {
 			head = "✅ Saved the album to Memoria: " + memoLink(base, m.id)
 		}
 		text := head + "\n" + stateLine(m)
-		if m.notInList {
+		if m.replyToSeveral {
 			text += "\n" + replyToListNote
 		}
 		return text
@@ -78,7 +78,7 @@ func confirmText(memos []confirmedMemo, base string) string {
 			b.WriteString(" (added to)")
 		}
 	}
-	if slices.ContainsFunc(memos, func(m confirmedMemo) bool { return m.notInList }) {
+	if slices.ContainsFunc(memos, func(m confirmedMemo) bool { return m.replyToSeveral }) {
 		b.WriteString("\n" + replyToListNote)
 	}
 	return b.String()

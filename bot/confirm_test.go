@@ -39,8 +39,8 @@ func TestConfirmText(t *testing.T) {
 		"one, pinned":             {[]confirmedMemo{{id: 7, vis: store.VisibilityPublic, pinned: true}}, "https://x.y", []string{"https://x.y/memos/7", "Public · pinned"}},
 		"appended":                {[]confirmedMemo{{id: 3, appended: true, vis: store.VisibilityProtected}}, "", []string{"Added to memos/3", "Protected"}},
 		"album":                   {[]confirmedMemo{{id: 4, album: true}}, "", []string{"album", "memos/4"}},
-		"reply to a list":         {[]confirmedMemo{{id: 5, notInList: true}}, "", []string{"Saved to Memoria: memos/5", replyToListNote}},
-		"reply to a list, merged": {[]confirmedMemo{{id: 5}, {id: 6, notInList: true}}, "", []string{"Saved 2 messages", "memos/6", replyToListNote}},
+		"reply to a list":         {[]confirmedMemo{{id: 5, replyToSeveral: true}}, "", []string{"Saved to Memoria: memos/5", replyToListNote}},
+		"reply to a list, merged": {[]confirmedMemo{{id: 5}, {id: 6, replyToSeveral: true}}, "", []string{"Saved 2 messages", "memos/6", replyToListNote}},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
