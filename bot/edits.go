@@ -53,16 +53,6 @@ func (h *batchHandler) replyTarget(ctx context.Context, u store.User, in incomin
 	return ref.MemoID, false, nil
 }
 
-// linkedMemo is the memo id in a confirmation's text when it links
-// exactly one memo ("✅ Saved to Memoria: …/memos/42"), else 0.
-func linkedMemo(text string) int64 {
-	id, n := linkedMemos(text)
-	if n != 1 {
-		return 0
-	}
-	return id
-}
-
 // linkedMemos returns how many distinct memos a confirmation's text links
 // ("…/memos/<id>"), and the id when it is one; a link without a valid id
 // makes the text name no memo (0, 0).
